@@ -1,0 +1,44 @@
+import type { Attributes } from '@opentelemetry/api';
+import {
+  ATTR_AWS_LAMBDA_INVOKED_ARN,
+  ATTR_CLOUD_ACCOUNT_ID,
+  ATTR_CLOUD_RESOURCE_ID,
+  ATTR_FAAS_COLDSTART,
+  ATTR_FAAS_INVOCATION_ID,
+  ATTR_FAAS_TRIGGER,
+} from '@opentelemetry/semantic-conventions/incubating';
+import type { LambdaContextLike, Trigger } from '../triggers/index.js';
+
+/**
+ * `arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]`. `cloud.resource_id` is the
+ * ARN with an alias replaced by the version that ran (FaaS semantic conventions).
+ */
+function resourceId(arn: string, version: string | undefined): string {
+  const parts = arn.split(':');
+  if (parts.length === 8 && version !== undefined && version !== '' && parts[7] !== version) {
+    parts[7] = version;
+    return parts.join(':');
+  }
+  return arn;
+}
+
+/** The invocation span's attributes: the trigger's own, then the FaaS ones every invocation has. */
+export function invocationAttributes(
+  trigger: Trigger<unknown>,
+  event: unknown,
+  context: LambdaContextLike,
+  coldStart: boolean,
+): Attributes {
+  const attributes: Attributes = { ...trigger.attributes(event, context) };
+  attributes[ATTR_FAAS_TRIGGER] = trigger.faasTrigger;
+  attributes[ATTR_FAAS_COLDSTART] = coldStart;
+  if (typeof context.awsRequestId === 'string') attributes[ATTR_FAAS_INVOCATION_ID] = context.awsRequestId;
+  const arn = context.invokedFunctionArn;
+  if (typeof arn === 'string' && arn.startsWith('arn:')) {
+    attributes[ATTR_AWS_LAMBDA_INVOKED_ARN] = arn;
+    const account = arn.split(':')[4];
+    if (account !== undefined && account !== '') attributes[ATTR_CLOUD_ACCOUNT_ID] = account;
+    attributes[ATTR_CLOUD_RESOURCE_ID] = resourceId(arn, typeof context.functionVersion === 'string' ? context.functionVersion : undefined);
+  }
+  return attributes;
+}

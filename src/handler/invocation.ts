@@ -1,0 +1,129 @@
+import { ROOT_CONTEXT, SpanStatusCode, trace } from '@opentelemetry/api';
+import type { Attributes, Context, Span } from '@opentelemetry/api';
+import { diagnose } from '../diagnostics.js';
+import { extractInvocation } from '../propagation/extract.js';
+import type { Extraction } from '../propagation/extract.js';
+import type { Tracing } from '../tracer/provider.js';
+import { records as recordsOf } from '../triggers/shape.js';
+import type { LambdaContextLike } from '../triggers/index.js';
+import { invocationAttributes } from './attributes.js';
+import { createColdStartTracker } from './coldstart.js';
+import { recordError } from './outcome.js';
+import { withBatch } from './records.js';
+
+/** Process state, not request state: a process has exactly one cold start. */
+const coldStart = createColdStartTracker();
+
+export const TIMEOUT_ATTRIBUTE = 'baton.timeout';
+
+export type Outcome = { readonly result: unknown } | { readonly error: unknown } | { readonly timeout: true };
+
+/** One invocation's span and the context the handler runs in. */
+export interface Invocation {
+  readonly span: Span;
+  readonly context: Context;
+  /** Record the outcome and end the span. Only the first call counts. */
+  end(outcome: Outcome): void;
+  /** End (if not yet) and export, within the time Lambda leaves us. Never rejects. */
+  finish(outcome: Outcome): Promise<void>;
+}
+
+const MESSAGING_SHARED = ['messaging.system', 'messaging.destination.name', 'messaging.operation.type', 'messaging.operation.name'];
+
+function shared(attributes: Attributes): Attributes {
+  const out: Attributes = {};
+  for (const key of MESSAGING_SHARED) if (attributes[key] !== undefined) out[key] = attributes[key];
+  return out;
+}
+
+/** How long we may wait to export: the configured bound, and never past the deadline's margin. */
+export function flushBound(tracing: Tracing, context: LambdaContextLike): number {
+  const { flushTimeoutMs, timeoutMarginMs } = tracing.config;
+  let remaining = Number.POSITIVE_INFINITY;
+  try {
+    const r = context.getRemainingTimeInMillis?.();
+    if (typeof r === 'number' && Number.isFinite(r)) remaining = r;
+  } catch {
+    // A broken context is not a reason to skip the export.
+  }
+  return Math.min(flushTimeoutMs, remaining - timeoutMarginMs);
+}
+
+/**
+ * Detect the trigger, extract its context, remove our envelope from the event and start
+ * the invocation span. Returns undefined (and reports once) if any of that fails: the
+ * handler then runs without tracing rather than not at all.
+ */
+export function startInvocation(tracing: Tracing, event: unknown, context: LambdaContextLike): Invocation | undefined {
+  try {
+    const extraction = extractInvocation(event, context, {
+      propagation: tracing.propagation,
+      xrayEnvironmentAsParent: tracing.config.xrayEnvironmentAsParent,
+    });
+    extraction.trigger.strip?.(event);
+    return begin(tracing, extraction, event, context);
+  } catch (error) {
+    diagnose('start', 'could not start the invocation span; this invocation is not traced', error);
+    return undefined;
+  }
+}
+
+function begin(tracing: Tracing, extraction: Extraction, event: unknown, context: LambdaContextLike): Invocation {
+  const { trigger } = extraction;
+  const parent = extraction.parent?.context ?? ROOT_CONTEXT;
+  const attributes = invocationAttributes(trigger, event, context, coldStart.next());
+  const spanName = trigger.spanName(event, context);
+  const span = tracing.tracer.startSpan(
+    spanName,
+    {
+      kind: trigger.kind,
+      attributes,
+      links: extraction.links.map((link) => ({ context: link.spanContext, attributes: link.attributes })),
+    },
+    parent,
+  );
+  let active = trace.setSpan(parent, span);
+  if (extraction.records !== undefined) {
+    active = withBatch(active, {
+      tracer: tracing.tracer,
+      records: recordsOf(event),
+      contexts: extraction.records,
+      spanName,
+      attributes: shared(attributes),
+      batchSpan: span,
+    });
+  }
+
+  let ended = false;
+  const end = (outcome: Outcome): void => {
+    if (ended) return;
+    ended = true;
+    try {
+      if ('timeout' in outcome) {
+        span.setAttribute(TIMEOUT_ATTRIBUTE, true);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: 'invocation timed out' });
+      } else if ('error' in outcome) {
+        recordError(span, outcome.error);
+      } else {
+        const info = trigger.result?.(outcome.result);
+        if (info !== undefined) {
+          span.setAttributes(info.attributes);
+          if (info.error) span.setStatus({ code: SpanStatusCode.ERROR });
+        }
+      }
+      span.end();
+    } catch (error) {
+      diagnose('end', 'could not end the invocation span', error);
+    }
+  };
+
+  return {
+    span,
+    context: active,
+    end,
+    finish: async (outcome) => {
+      end(outcome);
+      await tracing.flush(flushBound(tracing, context));
+    },
+  };
+}

@@ -1,0 +1,14 @@
+/**
+ * lambda-baton: one OpenTelemetry trace across API Gateway, Lambda-to-Lambda, SQS, SNS and
+ * EventBridge hops. The public API is this explicit list.
+ */
+export { withTracing } from './handler/with-tracing.js';
+export type { AnyHandler } from './handler/with-tracing.js';
+export { withRecord } from './handler/records.js';
+export { inspectEvent } from './inspect.js';
+export type { InspectResult, InspectedContext, InspectedLink } from './inspect.js';
+export { ENVELOPE_KEY } from './triggers/envelope.js';
+export { TRIGGERS, detectTrigger } from './triggers/index.js';
+export type { FaasTrigger, LambdaContextLike, Trigger, TriggerName } from './triggers/index.js';
+export type { BatonOptions, ExporterName, OtlpProtocol, SamplerName } from './config.js';
+export type { PropagatorName } from './propagation/propagators.js';

@@ -1,0 +1,57 @@
+import { baggageEntryMetadataFromString, propagation } from '@opentelemetry/api';
+import type { Baggage, Context, TextMapGetter, TextMapSetter } from '@opentelemetry/api';
+import { W3CBaggagePropagator, parseKeyPairsIntoRecord } from '@opentelemetry/core';
+
+/*
+ * W3C Baggage, section 3.3.1 (Limits): "a platform MUST propagate all list-members ...
+ * up to at least 64 list-members ... and at least 8192 bytes" including separators, and
+ * "if a platform cannot propagate all baggage, it MUST NOT propagate any partial list-members".
+ * There is no per-member limit; OTel drops any member over 4,096 bytes, on extract and on
+ * inject. We keep OTel's parser and put those members back while the total stays in 8,192.
+ */
+export const BAGGAGE_MAX_BYTES = 8192;
+const OTEL_MEMBER_LIMIT = 4096;
+
+function membersOf(raw: string | string[]): string[] {
+  return (Array.isArray(raw) ? raw.join(',') : raw).split(',');
+}
+
+export class SpecBaggagePropagator extends W3CBaggagePropagator {
+  override extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
+    const extracted = super.extract(context, carrier, getter);
+    const raw = getter.get(carrier, 'baggage');
+    if (raw === undefined) return extracted;
+    const members = membersOf(raw);
+    if (!members.some((m) => m.length > OTEL_MEMBER_LIMIT)) return extracted;
+    const total = members.reduce((sum, m, i) => sum + m.length + (i > 0 ? 1 : 0), 0);
+    if (total > BAGGAGE_MAX_BYTES) return extracted;
+    let baggage: Baggage = propagation.getBaggage(extracted) ?? propagation.createBaggage();
+    for (const member of members) {
+      if (member.length <= OTEL_MEMBER_LIMIT) continue;
+      const [pair, ...properties] = member.split(';');
+      // OTel's own parser reads the key and value; only the size rule is ours.
+      for (const [key, value] of Object.entries(parseKeyPairsIntoRecord(pair))) {
+        baggage = baggage.setEntry(
+          key,
+          properties.length > 0 ? { value, metadata: baggageEntryMetadataFromString(properties.join(';')) } : { value },
+        );
+      }
+    }
+    return propagation.setBaggage(extracted, baggage);
+  }
+
+  override inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
+    const baggage = propagation.getBaggage(context);
+    if (baggage === undefined) return;
+    let header = '';
+    // Serialise every member in order and stop before the total would pass 8,192 bytes.
+    for (const [key, entry] of baggage.getAllEntries()) {
+      let member = `${encodeURIComponent(key)}=${encodeURIComponent(entry.value)}`;
+      if (entry.metadata !== undefined) member += `;${entry.metadata.toString()}`;
+      const next = header === '' ? member : `${header},${member}`;
+      if (next.length > BAGGAGE_MAX_BYTES) continue;
+      header = next;
+    }
+    if (header !== '') setter.set(carrier, 'baggage', header);
+  }
+}

@@ -1,0 +1,151 @@
+import { ROOT_CONTEXT, isSpanContextValid, trace } from '@opentelemetry/api';
+import type { Attributes, Context, SpanContext } from '@opentelemetry/api';
+import { diagnose } from '../diagnostics.js';
+import { detectTrigger } from '../triggers/index.js';
+import type { Carrier, LambdaContextLike, Trigger } from '../triggers/index.js';
+import { XRAY_HEADER, stringGetter } from './getters.js';
+import type { Propagation } from './propagators.js';
+import { getLineage } from './xray.js';
+
+/** A trace context found in one place. */
+export interface Found {
+  readonly spanContext: SpanContext;
+  /** ROOT_CONTEXT plus the remote span context, its baggage and X-Ray lineage: ready to be a parent. */
+  readonly context: Context;
+  /** The exact place, e.g. `sqs.Records[2].messageAttributes.traceparent`. */
+  readonly source: string;
+}
+
+export interface FoundLink extends Found {
+  readonly attributes: Attributes;
+}
+
+export interface Extraction {
+  readonly trigger: Trigger<unknown>;
+  readonly parent: Found | undefined;
+  readonly links: readonly FoundLink[];
+  /** Batches only: each record's context (if it carried one) and link attributes, in order. */
+  readonly records: readonly RecordContext[] | undefined;
+}
+
+export interface RecordContext {
+  readonly found: Found | undefined;
+  readonly attributes: Attributes;
+}
+
+export interface ExtractSettings {
+  readonly propagation: Propagation;
+  /** `_X_AMZN_TRACE_ID` is the parent instead of a link (design.md section 4). */
+  readonly xrayEnvironmentAsParent: boolean;
+}
+
+/** The field each propagator is keyed on, to name the source. */
+const SOURCE_FIELDS = { tracecontext: ['traceparent'], b3: ['b3', 'x-b3-traceid'], xray: [XRAY_HEADER] } as const;
+
+/** The first valid context in `carrier`, by propagator precedence, with its baggage. */
+export function extractCarrier(carrier: Carrier, propagation: Propagation): Found | undefined {
+  for (const { name, propagator } of propagation.extractors) {
+    let context = propagator.extract(ROOT_CONTEXT, carrier.carrier, carrier.getter);
+    const spanContext = trace.getSpanContext(context);
+    if (spanContext === undefined || !isSpanContextValid(spanContext)) continue;
+    if (propagation.baggage !== undefined) context = propagation.baggage.extract(context, carrier.carrier, carrier.getter);
+    const key = SOURCE_FIELDS[name].map((f) => carrier.getter.spelling(carrier.carrier, f)).find((k) => k !== undefined);
+    return { spanContext, context, source: `${carrier.path}.${key ?? SOURCE_FIELDS[name][0]}` };
+  }
+  return undefined;
+}
+
+function firstFound(carriers: Iterable<Carrier>, propagation: Propagation): Found | undefined {
+  for (const carrier of carriers) {
+    const found = extractCarrier(carrier, propagation);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/**
+ * The function's own X-Ray header. Under Lambda's multi-concurrency mode the environment is
+ * not per request, and the runtime exposes the request's value through its invoke store.
+ */
+function xrayEnvironment(env: NodeJS.ProcessEnv): string | undefined {
+  const runtime = (globalThis as { awslambda?: { InvokeStore?: { getXRayTraceId?: () => unknown } } }).awslambda;
+  try {
+    const perRequest = runtime?.InvokeStore?.getXRayTraceId?.();
+    if (typeof perRequest === 'string' && perRequest !== '') return perRequest;
+  } catch {
+    // Fall back to the environment.
+  }
+  return env['_X_AMZN_TRACE_ID'];
+}
+
+const sameSpan = (a: SpanContext, b: SpanContext): boolean => a.traceId === b.traceId && a.spanId === b.spanId;
+
+/**
+ * Everything the invocation span needs from an event: which trigger fired, its parent, its
+ * links and, for batches, each record's context. Never throws: an extraction that fails is
+ * reported once and treated as "no context".
+ */
+export function extractInvocation(
+  event: unknown,
+  context: LambdaContextLike,
+  settings: ExtractSettings,
+  env: NodeJS.ProcessEnv = process.env,
+): Extraction {
+  const trigger = detectTrigger(event, context);
+  try {
+    return extractWith(trigger, event, context, settings, env);
+  } catch (error) {
+    diagnose(`extract:${trigger.name}`, `could not read the trace context of a ${trigger.name} event; the invocation starts a new trace`, error);
+    return { trigger, parent: undefined, links: [], records: undefined };
+  }
+}
+
+function extractWith(
+  trigger: Trigger<unknown>,
+  event: unknown,
+  context: LambdaContextLike,
+  settings: ExtractSettings,
+  env: NodeJS.ProcessEnv,
+): Extraction {
+  const { propagation } = settings;
+  const links: FoundLink[] = [];
+  let parent: Found | undefined;
+  let recordContexts: RecordContext[] | undefined;
+
+  if (trigger.records !== undefined) {
+    recordContexts = trigger.records(event).map((record) => ({
+      found: firstFound(record.carriers(), propagation),
+      attributes: record.attributes,
+    }));
+    for (const { found, attributes } of recordContexts) {
+      if (found !== undefined) links.push({ ...found, attributes });
+    }
+    // A single message is processed under its producer (messaging semantic conventions).
+    if (recordContexts.length === 1) parent = recordContexts[0]?.found;
+  } else if (trigger.carriers !== undefined) {
+    parent = firstFound(trigger.carriers(event, context), propagation);
+  }
+
+  const xrayHeader = propagation.extractors.some((e) => e.name === 'xray') ? xrayEnvironment(env) : undefined;
+  if (xrayHeader !== undefined) {
+    const xray = extractCarrier(
+      { path: 'env', carrier: { [XRAY_HEADER]: xrayHeader }, getter: stringGetter },
+      { ...propagation, extractors: propagation.extractors.filter((e) => e.name === 'xray'), baggage: undefined },
+    );
+    if (xray !== undefined) {
+      const envFound: Found = { ...xray, source: 'env._X_AMZN_TRACE_ID' };
+      const attributes: Attributes = { 'baton.link.source': 'xray-environment' };
+      if (settings.xrayEnvironmentAsParent || propagation.xrayEnvironmentAsParent) {
+        if (parent !== undefined && !sameSpan(parent.spanContext, envFound.spanContext)) {
+          links.push({ ...parent, attributes: { 'baton.link.source': 'event' } });
+        }
+        parent = envFound;
+      } else if (parent === undefined || !sameSpan(parent.spanContext, envFound.spanContext)) {
+        links.push({ ...envFound, attributes });
+      }
+    }
+  }
+
+  return { trigger, parent, links, records: recordContexts };
+}
+

@@ -1,0 +1,96 @@
+import type { TextMapPropagator } from '@opentelemetry/api';
+import { CompositePropagator } from '@opentelemetry/core';
+import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3';
+import { diagnose } from '../diagnostics.js';
+import { SpecBaggagePropagator } from './baggage.js';
+import { StrictTraceContextPropagator } from './tracecontext.js';
+import { LineageXRayPropagator } from './xray.js';
+
+/** The `OTEL_PROPAGATORS` names we understand (OpenTelemetry SDK environment specification). */
+export type PropagatorName = 'tracecontext' | 'baggage' | 'b3' | 'b3multi' | 'xray' | 'xray-lambda' | 'none';
+
+const KNOWN: ReadonlySet<string> = new Set<PropagatorName>([
+  'tracecontext',
+  'baggage',
+  'b3',
+  'b3multi',
+  'xray',
+  'xray-lambda',
+  'none',
+]);
+
+/** What we read when nothing is configured: W3C, then B3, then X-Ray. */
+export const DEFAULT_EXTRACT: readonly PropagatorName[] = ['tracecontext', 'baggage', 'b3', 'xray'];
+/** What we write when nothing is configured: the W3C fields, the smallest and most widely read. */
+export const DEFAULT_INJECT: readonly PropagatorName[] = ['tracecontext', 'baggage'];
+
+export interface NamedPropagator {
+  readonly name: 'tracecontext' | 'b3' | 'xray';
+  readonly propagator: TextMapPropagator;
+}
+
+export interface Propagation {
+  /** Trace-context propagators in precedence order; the first that finds a valid context wins. */
+  readonly extractors: readonly NamedPropagator[];
+  /** W3C baggage, read from the carrier that supplied the parent. */
+  readonly baggage: TextMapPropagator | undefined;
+  /** Everything configured for writing, as one propagator. */
+  readonly injector: TextMapPropagator;
+  /** The header names the injector writes (for size budgets). */
+  readonly injectFields: readonly string[];
+  /** `xray-lambda`: the function's own X-Ray header (`_X_AMZN_TRACE_ID`) is the parent, not a link. */
+  readonly xrayEnvironmentAsParent: boolean;
+}
+
+/** Parse an `OTEL_PROPAGATORS` value; unknown names are reported once and skipped. */
+export function parsePropagatorList(value: string | undefined): PropagatorName[] | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const names: PropagatorName[] = [];
+  for (const raw of value.split(',')) {
+    const name = raw.trim().toLowerCase();
+    if (name === '') continue;
+    if (KNOWN.has(name)) names.push(name as PropagatorName);
+    else diagnose(`propagator:${name}`, `OTEL_PROPAGATORS names an unknown propagator "${name}"; it is ignored`);
+  }
+  return names.length > 0 ? names : undefined;
+}
+
+/** Build the propagators once, at cold start. `configured` undefined means the defaults. */
+export function createPropagation(configured: readonly PropagatorName[] | undefined): Propagation {
+  const extractNames = configured ?? DEFAULT_EXTRACT;
+  const injectNames = configured ?? DEFAULT_INJECT;
+  const none = extractNames.includes('none');
+
+  const extractors: NamedPropagator[] = [];
+  const add = (name: NamedPropagator['name'], make: () => TextMapPropagator): void => {
+    if (!extractors.some((e) => e.name === name)) extractors.push({ name, propagator: make() });
+  };
+  if (!none) {
+    for (const name of extractNames) {
+      if (name === 'tracecontext') add('tracecontext', () => new StrictTraceContextPropagator());
+      // One B3 extractor reads both the single and the multi-header encodings.
+      else if (name === 'b3' || name === 'b3multi') add('b3', () => new B3Propagator());
+      else if (name === 'xray' || name === 'xray-lambda') add('xray', () => new LineageXRayPropagator());
+    }
+  }
+
+  const writers: TextMapPropagator[] = [];
+  if (!none) {
+    for (const name of injectNames) {
+      if (name === 'tracecontext') writers.push(new StrictTraceContextPropagator());
+      else if (name === 'baggage') writers.push(new SpecBaggagePropagator());
+      else if (name === 'b3') writers.push(new B3Propagator({ injectEncoding: B3InjectEncoding.SINGLE_HEADER }));
+      else if (name === 'b3multi') writers.push(new B3Propagator({ injectEncoding: B3InjectEncoding.MULTI_HEADER }));
+      else if (name === 'xray' || name === 'xray-lambda') writers.push(new LineageXRayPropagator());
+    }
+  }
+  const injector = new CompositePropagator({ propagators: writers });
+
+  return Object.freeze({
+    extractors,
+    baggage: !none && extractNames.includes('baggage') ? new SpecBaggagePropagator() : undefined,
+    injector,
+    injectFields: injector.fields(),
+    xrayEnvironmentAsParent: !none && extractNames.includes('xray-lambda'),
+  });
+}

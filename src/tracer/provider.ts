@@ -1,0 +1,116 @@
+import { context as contextApi, propagation as propagationApi, trace } from '@opentelemetry/api';
+import type { Tracer } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { resolveConfig } from '../config.js';
+import type { BatonConfig, BatonOptions } from '../config.js';
+import { diagnose } from '../diagnostics.js';
+import { createPropagation } from '../propagation/propagators.js';
+import type { Propagation } from '../propagation/propagators.js';
+import { createExporter } from './exporter.js';
+import { lambdaResource } from './resource.js';
+import { createSampler } from './sampler.js';
+
+export const TRACER_NAME = 'lambda-baton';
+
+/** Everything made once per process at cold start. */
+export interface Tracing {
+  readonly config: BatonConfig;
+  readonly tracer: Tracer;
+  readonly propagation: Propagation;
+  /** Export what has ended, waiting at most `boundMs`. Never rejects. */
+  flush(boundMs: number): Promise<void>;
+}
+
+let tracing: Tracing | undefined;
+let disabled = false;
+
+function createTracing(config: BatonConfig, env: NodeJS.ProcessEnv): Tracing {
+  const exporter = createExporter(config);
+  const provider = new TracerProvider({
+    resource: lambdaResource(config, env),
+    sampler: createSampler(config),
+    spanProcessors:
+      exporter === undefined
+        ? []
+        : [
+            new BatchSpanProcessor({
+              exporter,
+              // We flush at the end of every invocation; the timer only matters for spans
+              // ended outside one, and must not wake a frozen sandbox for nothing.
+              scheduledDelayMillis: 60_000,
+              exportTimeoutMillis: Math.max(1, config.flushTimeoutMs),
+              maxQueueSize: 4096,
+              maxExportBatchSize: 1024,
+            }),
+          ],
+  });
+  const propagation = createPropagation(config.propagators);
+
+  // Register globally so spans users create with @opentelemetry/api nest under ours.
+  contextApi.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  if (!trace.setGlobalTracerProvider(provider)) {
+    diagnose('provider', 'another OpenTelemetry tracer provider is already registered; lambda-baton exports its own spans, yours go to that provider');
+  }
+  propagationApi.setGlobalPropagator(propagation.injector);
+
+  return {
+    config,
+    tracer: provider.getTracer(TRACER_NAME),
+    propagation,
+    flush: (boundMs) => flushWithin(provider, boundMs),
+  };
+}
+
+async function flushWithin(provider: TracerProvider, boundMs: number): Promise<void> {
+  if (!(boundMs > 0)) {
+    diagnose('flush-skipped', 'no time was left before the deadline to export spans; they are sent with the next invocation');
+    return;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), boundMs);
+  });
+  try {
+    const outcome = await Promise.race([provider.forceFlush().then(() => 'done' as const), late]);
+    if (outcome === 'late') {
+      diagnose('flush-late', `exporting spans took longer than ${boundMs} ms; invocations no longer wait for it`);
+    }
+  } catch (error) {
+    diagnose('flush', 'exporting spans failed', error);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * The process's tracing, created on first use with the first caller's options; undefined
+ * when instrumentation is disabled. Later calls with other options get the first set,
+ * because a process has one tracer provider.
+ */
+export function getTracing(options?: BatonOptions, env: NodeJS.ProcessEnv = process.env): Tracing | undefined {
+  if (tracing !== undefined || disabled) return tracing;
+  try {
+    const config = resolveConfig(options, env);
+    if (!config.enabled) {
+      disabled = true;
+      return undefined;
+    }
+    tracing = createTracing(config, env);
+  } catch (error) {
+    disabled = true;
+    diagnose('init', 'could not initialise tracing; handlers run without it', error);
+  }
+  return tracing;
+}
+
+/** Forget the process's tracing; for tests that need a fresh cold start. */
+export async function resetTracingForTests(): Promise<void> {
+  const provider = trace.getTracerProvider();
+  tracing = undefined;
+  disabled = false;
+  trace.disable();
+  contextApi.disable();
+  propagationApi.disable();
+  await (provider as { shutdown?: () => Promise<void> }).shutdown?.().catch(() => undefined);
+}

@@ -1,0 +1,96 @@
+import type { Attributes } from '@opentelemetry/api';
+import {
+  ATTR_CLIENT_ADDRESS,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_HTTP_ROUTE,
+  ATTR_SERVER_ADDRESS,
+  ATTR_URL_PATH,
+  ATTR_URL_QUERY,
+  ATTR_URL_SCHEME,
+  ATTR_USER_AGENT_ORIGINAL,
+} from '@opentelemetry/semantic-conventions';
+import { multiValueGetter, stringGetter } from '../propagation/getters.js';
+import type { Carrier, ResultInfo } from './types.js';
+import { field, isObject } from './shape.js';
+
+/** What an HTTP trigger knows about its request; every part may be missing. */
+export interface HttpRequest {
+  readonly method?: string | undefined;
+  readonly path?: string | undefined;
+  readonly query?: string | undefined;
+  readonly scheme?: string | undefined;
+  readonly route?: string | undefined;
+  readonly host?: string | undefined;
+  readonly client?: string | undefined;
+  readonly userAgent?: string | undefined;
+}
+
+/** HTTP server attributes (semantic conventions). Header values other than these never become attributes. */
+export function httpAttributes(request: HttpRequest): Attributes {
+  const attributes: Attributes = {};
+  const set = (key: string, value: string | undefined): void => {
+    if (value !== undefined && value !== '') attributes[key] = value;
+  };
+  set(ATTR_HTTP_REQUEST_METHOD, request.method);
+  set(ATTR_URL_PATH, request.path);
+  set(ATTR_URL_QUERY, request.query);
+  set(ATTR_URL_SCHEME, request.scheme);
+  set(ATTR_HTTP_ROUTE, request.route);
+  set(ATTR_SERVER_ADDRESS, request.host);
+  set(ATTR_CLIENT_ADDRESS, request.client);
+  set(ATTR_USER_AGENT_ORIGINAL, request.userAgent);
+  return attributes;
+}
+
+/** Semantic conventions: `{method} {route}`, or `{method}` alone when there is no route. */
+export function httpSpanName(method: string | undefined, route: string | undefined): string {
+  const verb = method ?? 'HTTP';
+  return route === undefined || route === '' ? verb : `${verb} ${route}`;
+}
+
+/** A header's value from `headers`, matched case-insensitively. */
+export function header(event: unknown, name: string): string | undefined {
+  const value = stringGetter.get(field(event, 'headers'), name);
+  return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * Header carriers. `multiValueHeaders` keeps every value in the order sent; REST APIs put
+ * only the last value of a repeated header in `headers`, so the multi-value map goes first.
+ */
+export function* headerCarriers(trigger: string, event: unknown): Iterable<Carrier> {
+  const multi = field(event, 'multiValueHeaders');
+  if (isObject(multi)) yield { path: `${trigger}.multiValueHeaders`, carrier: multi, getter: multiValueGetter };
+  const headers = field(event, 'headers');
+  if (isObject(headers)) yield { path: `${trigger}.headers`, carrier: headers, getter: stringGetter };
+}
+
+/** `statusCode` from the result; a 5xx is an error (semantic conventions, HTTP server spans). */
+export function httpResult(result: unknown, assumed?: number): ResultInfo | undefined {
+  const raw = field(result, 'statusCode');
+  const status = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number.parseInt(raw, 10) : assumed;
+  if (status === undefined || !Number.isInteger(status)) return undefined;
+  return { attributes: { [ATTR_HTTP_RESPONSE_STATUS_CODE]: status }, error: status >= 500 };
+}
+
+/** Rebuild a query string from API Gateway v1 / ALB parameter maps (they carry no raw query). */
+export function queryFromParameters(event: unknown): string | undefined {
+  const multi = field(event, 'multiValueQueryStringParameters');
+  const single = field(event, 'queryStringParameters');
+  const parts: string[] = [];
+  if (isObject(multi)) {
+    for (const [key, values] of Object.entries(multi)) {
+      if (Array.isArray(values)) for (const v of values) if (typeof v === 'string') parts.push(`${key}=${v}`);
+    }
+  } else if (isObject(single)) {
+    for (const [key, v] of Object.entries(single)) if (typeof v === 'string') parts.push(`${key}=${v}`);
+  }
+  return parts.length > 0 ? parts.join('&') : undefined;
+}
+
+/** The first address of `X-Forwarded-For`: the client as the load balancer saw it. */
+export function forwardedFor(event: unknown): string | undefined {
+  return header(event, 'x-forwarded-for')?.split(',')[0]?.trim() || undefined;
+}
+

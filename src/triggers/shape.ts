@@ -1,0 +1,43 @@
+/** Defensive readers: events are input, so every field is checked before use. */
+
+export type Json = Record<string, unknown>;
+
+export function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function field(value: unknown, key: string): unknown {
+  return isObject(value) && Object.prototype.hasOwnProperty.call(value, key) ? value[key] : undefined;
+}
+
+export function text(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+export function records(event: unknown): unknown[] {
+  const list = field(event, 'Records');
+  return Array.isArray(list) ? list : [];
+}
+
+/** The last `:`-separated segment of an ARN: a queue, topic or function name. */
+export function arnName(arn: unknown): string | undefined {
+  const value = text(arn);
+  if (value === undefined || value === '') return undefined;
+  return value.slice(value.lastIndexOf(':') + 1) || undefined;
+}
+
+/** The function name for spans of triggers that have no better name (design.md section 3). */
+export function functionName(context: { functionName?: unknown }): string {
+  return text(context.functionName) ?? process.env['AWS_LAMBDA_FUNCTION_NAME'] ?? 'lambda';
+}
+
+/** Parse JSON only when it looks like an object; non-JSON input is simply "no context". */
+export function parseObject(value: unknown): Json | undefined {
+  if (typeof value !== 'string' || value.length < 2 || value.charCodeAt(0) !== 123 /* { */) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return isObject(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,38 @@
+import { SpanKind } from '@opentelemetry/api';
+import type { SNSEvent } from 'aws-lambda';
+import { ATTR_AWS_SNS_TOPIC_ARN } from '@opentelemetry/semantic-conventions/incubating';
+import { snsAttributeGetter } from '../propagation/getters.js';
+import { messageAttributes, processAttributes, processSpanName } from './messaging.js';
+import { arnName, field, isObject, records, text } from './shape.js';
+import { defineTrigger } from './types.js';
+import type { BatchRecord } from './types.js';
+
+const topicArn = (event: unknown): string | undefined => text(field(field(records(event)[0], 'Sns'), 'TopicArn'));
+
+/** Amazon SNS: `Records[].EventSource === "aws:sns"`; context in `Sns.MessageAttributes` (String or Binary). */
+export const sns = defineTrigger<SNSEvent>({
+  name: 'sns',
+  faasTrigger: 'pubsub',
+  kind: SpanKind.CONSUMER,
+  matches: (event) => field(records(event)[0], 'EventSource') === 'aws:sns',
+  records: (event) =>
+    records(event).map((record, index): BatchRecord => {
+      const message = field(record, 'Sns');
+      const attributes = field(message, 'MessageAttributes');
+      return {
+        carriers: () =>
+          isObject(attributes)
+            ? [{ path: `sns.Records[${index}].Sns.MessageAttributes`, carrier: attributes, getter: snsAttributeGetter }]
+            : [],
+        attributes: messageAttributes(text(field(message, 'MessageId'))),
+      };
+    }),
+  spanName: (event) => processSpanName(arnName(topicArn(event))),
+  attributes: (event) => {
+    const list = records(event);
+    const arn = topicArn(event);
+    const attributes = processAttributes('aws.sns', arnName(arn), list.length, text(field(field(list[0], 'Sns'), 'MessageId')));
+    if (arn !== undefined) attributes[ATTR_AWS_SNS_TOPIC_ARN] = arn;
+    return attributes;
+  },
+});
