@@ -5,6 +5,8 @@
 export { withTracing } from './handler/with-tracing.js';
 export type { AnyHandler } from './handler/with-tracing.js';
 export { withRecord } from './handler/records.js';
+export { instrumentLambdaClient } from './clients/lambda.js';
+export type { InstrumentLambdaClientOptions } from './clients/lambda.js';
 export { inspectEvent } from './inspect.js';
 export type { InspectResult, InspectedContext, InspectedLink } from './inspect.js';
 export { ENVELOPE_KEY } from './triggers/envelope.js';

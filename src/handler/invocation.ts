@@ -36,9 +36,15 @@ function shared(attributes: Attributes): Attributes {
   return out;
 }
 
-/** How long we may wait to export: the configured bound, and never past the deadline's margin. */
-export function flushBound(tracing: Tracing, context: LambdaContextLike): number {
-  const { flushTimeoutMs, timeoutMarginMs } = tracing.config;
+/** What the timeout path keeps back from the deadline for returning to the runtime. */
+export const DEADLINE_RESERVE_MS = 10;
+
+/**
+ * How long we may wait to export: the configured bound, and never into the margin kept
+ * before the deadline (that margin belongs to the timeout path, which flushes in it).
+ */
+export function flushBound(tracing: Tracing, context: LambdaContextLike, reserveMs = tracing.config.timeoutMarginMs): number {
+  const { flushTimeoutMs } = tracing.config;
   let remaining = Number.POSITIVE_INFINITY;
   try {
     const r = context.getRemainingTimeInMillis?.();
@@ -46,7 +52,7 @@ export function flushBound(tracing: Tracing, context: LambdaContextLike): number
   } catch {
     // A broken context is not a reason to skip the export.
   }
-  return Math.min(flushTimeoutMs, remaining - timeoutMarginMs);
+  return Math.min(flushTimeoutMs, remaining - reserveMs);
 }
 
 /**
@@ -123,7 +129,7 @@ function begin(tracing: Tracing, extraction: Extraction, event: unknown, context
     end,
     finish: async (outcome) => {
       end(outcome);
-      await tracing.flush(flushBound(tracing, context));
+      await tracing.flush(flushBound(tracing, context, 'timeout' in outcome ? DEADLINE_RESERVE_MS : undefined));
     },
   };
 }

@@ -54,15 +54,47 @@ function createTracing(config: BatonConfig, env: NodeJS.ProcessEnv): Tracing {
   }
   propagationApi.setGlobalPropagator(propagation.injector);
 
+  const flushOnce = coalesce(() => provider.forceFlush());
   return {
     config,
     tracer: provider.getTracer(TRACER_NAME),
     propagation,
-    flush: (boundMs) => flushWithin(provider, boundMs),
+    flush: (boundMs) => flushWithin(flushOnce, boundMs),
   };
 }
 
-async function flushWithin(provider: TracerProvider, boundMs: number): Promise<void> {
+/**
+ * Concurrent invocations each ask for a flush when they end. One export at a time, and
+ * while it runs, every later request shares the single follow-up flush that will carry
+ * their spans: the exporter's concurrency limit is never the reason spans are dropped.
+ */
+export function coalesce(flush: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  let next: Promise<void> | undefined;
+  const start = (): Promise<void> => {
+    const current = flush().finally(() => {
+      running = undefined;
+    });
+    running = current;
+    return current;
+  };
+  return () => {
+    if (running === undefined) return start();
+    next ??= running.then(
+      () => {
+        next = undefined;
+        return start();
+      },
+      () => {
+        next = undefined;
+        return start();
+      },
+    );
+    return next;
+  };
+}
+
+async function flushWithin(flushOnce: () => Promise<void>, boundMs: number): Promise<void> {
   if (!(boundMs > 0)) {
     diagnose('flush-skipped', 'no time was left before the deadline to export spans; they are sent with the next invocation');
     return;
@@ -72,7 +104,7 @@ async function flushWithin(provider: TracerProvider, boundMs: number): Promise<v
     timer = setTimeout(() => resolve('late'), boundMs);
   });
   try {
-    const outcome = await Promise.race([provider.forceFlush().then(() => 'done' as const), late]);
+    const outcome = await Promise.race([flushOnce().then(() => 'done' as const), late]);
     if (outcome === 'late') {
       diagnose('flush-late', `exporting spans took longer than ${boundMs} ms; invocations no longer wait for it`);
     }
