@@ -238,7 +238,8 @@ async function endCall(call: Call, outcome: { output: unknown } | { error: unkno
       const id = requestId(error);
       if (id !== undefined) span.setAttribute(ATTR_AWS_REQUEST_ID, id);
     } else {
-      const { output } = outcome;
+      // A handler resolves with `{ output, response }`; `output` is what `send` returns.
+      const output = (outcome.output as { output?: unknown } | null | undefined)?.output;
       const id = requestId(output);
       if (id !== undefined) span.setAttribute(ATTR_AWS_REQUEST_ID, id);
       // The call succeeded but the function failed: Lambda reports it in X-Amz-Function-Error.

@@ -22,6 +22,19 @@ function resourceId(arn: string, version: string | undefined): string {
   return arn;
 }
 
+/** The attributes read from the ARN: the same on every invocation of an alias, so kept for the last one seen. */
+let lastArn: { arn: string; version: string | undefined; attributes: Attributes } | undefined;
+
+function arnAttributes(arn: string, version: string | undefined): Attributes {
+  if (lastArn?.arn === arn && lastArn.version === version) return lastArn.attributes;
+  const attributes: Attributes = { [ATTR_AWS_LAMBDA_INVOKED_ARN]: arn };
+  const account = arn.split(':')[4];
+  if (account !== undefined && account !== '') attributes[ATTR_CLOUD_ACCOUNT_ID] = account;
+  attributes[ATTR_CLOUD_RESOURCE_ID] = resourceId(arn, version);
+  lastArn = { arn, version, attributes };
+  return attributes;
+}
+
 /** The invocation span's attributes: the trigger's own, then the FaaS ones every invocation has. */
 export function invocationAttributes(
   trigger: Trigger<unknown>,
@@ -35,10 +48,7 @@ export function invocationAttributes(
   if (typeof context.awsRequestId === 'string') attributes[ATTR_FAAS_INVOCATION_ID] = context.awsRequestId;
   const arn = context.invokedFunctionArn;
   if (typeof arn === 'string' && arn.startsWith('arn:')) {
-    attributes[ATTR_AWS_LAMBDA_INVOKED_ARN] = arn;
-    const account = arn.split(':')[4];
-    if (account !== undefined && account !== '') attributes[ATTR_CLOUD_ACCOUNT_ID] = account;
-    attributes[ATTR_CLOUD_RESOURCE_ID] = resourceId(arn, typeof context.functionVersion === 'string' ? context.functionVersion : undefined);
+    Object.assign(attributes, arnAttributes(arn, typeof context.functionVersion === 'string' ? context.functionVersion : undefined));
   }
   return attributes;
 }

@@ -22,13 +22,24 @@ function isEntries(value: unknown): value is Entries {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Own enumerable keys only: a `__proto__` key parsed from JSON is an own key and is read as one. */
+/**
+ * Lower-cased key → key as spelt, built once per carrier object: propagators ask for up to
+ * a dozen fields, and headers arrive in the sender's case. Own enumerable keys only: a
+ * `__proto__` key parsed from JSON is an own key and is read as one.
+ */
+const indexes = new WeakMap<Entries, Map<string, string>>();
+
 function findKey(entries: Entries, wanted: string): string | undefined {
-  if (Object.prototype.hasOwnProperty.call(entries, wanted)) return wanted;
-  for (const key of Object.keys(entries)) {
-    if (key.length === wanted.length && key.toLowerCase() === wanted) return key;
+  let index = indexes.get(entries);
+  if (index === undefined) {
+    index = new Map();
+    for (const key of Object.keys(entries)) {
+      const lower = key.toLowerCase();
+      if (!index.has(lower)) index.set(lower, key);
+    }
+    indexes.set(entries, index);
   }
-  return undefined;
+  return index.get(wanted);
 }
 
 function clean(value: unknown): string | undefined {

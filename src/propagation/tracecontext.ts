@@ -37,10 +37,33 @@ export function isValidTraceState(raw: string | string[]): boolean {
   return true;
 }
 
+/*
+ * A traceparent is read as an HTTP field value: visible ASCII, leading and trailing OWS
+ * (space, tab) removed (RFC 9110, section 5.5). OTel's parser instead accepts one character
+ * of any whitespace at either end (NBSP, BOM, a line break, a vertical tab) and no more than
+ * one space, so we trim OWS ourselves and give it only visible ASCII; OTel still parses.
+ */
+const VISIBLE_ASCII = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
+
+function traceparentValue(raw: string | string[] | undefined): string | undefined {
+  const value = Array.isArray(raw) ? raw[0] : raw; // one traceparent header only; OTel reads the first
+  if (typeof value !== 'string') return undefined;
+  let start = 0;
+  let end = value.length;
+  while (start < end && (value[start] === ' ' || value[start] === '\t')) start++;
+  while (end > start && (value[end - 1] === ' ' || value[end - 1] === '\t')) end--;
+  const trimmed = value.slice(start, end);
+  return VISIBLE_ASCII.test(trimmed) ? trimmed : undefined;
+}
+
 /** OTel's W3C propagator, with a `tracestate` that has any invalid member discarded whole. */
 export class StrictTraceContextPropagator extends W3CTraceContextPropagator {
   override extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
-    const extracted = super.extract(context, carrier, getter);
+    const fieldGetter: TextMapGetter = {
+      keys: (c) => getter.keys(c),
+      get: (c, key) => (key === 'traceparent' ? traceparentValue(getter.get(c, key)) : getter.get(c, key)),
+    };
+    const extracted = super.extract(context, carrier, fieldGetter);
     const span = trace.getSpan(extracted);
     if (span === undefined || span === trace.getSpan(context)) return extracted;
     const spanContext = span.spanContext();

@@ -1,11 +1,10 @@
 import { ExportResultCode } from '@opentelemetry/core';
 import type { ExportResult } from '@opentelemetry/core';
-import { OTLPTraceExporter as OtlpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as OtlpProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { ConsoleSpanExporter } from '@opentelemetry/sdk-trace';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import type { BatonConfig } from '../config.js';
 import { diagnose } from '../diagnostics.js';
+import { OtlpHttpExporter } from './otlp-http.js';
 
 /**
  * Wraps the exporter so that a collector that is down, slow or failing is reported once per
@@ -45,12 +44,12 @@ export function createExporter(config: BatonConfig): SpanExporter | undefined {
   if (typeof config.exporter !== 'string') return new ReportingExporter(config.exporter, 'the configured exporter');
   if (config.exporter === 'none') return undefined;
   if (config.exporter === 'console') return new ConsoleSpanExporter();
-  const options = {
+  const exporter = new OtlpHttpExporter({
     url: config.tracesEndpoint,
-    headers: { ...config.headers },
+    protocol: config.protocol,
+    headers: config.headers,
     // Export happens while the invocation waits; never let one request outlive that bound.
-    timeoutMillis: Math.max(1, config.flushTimeoutMs),
-  };
-  const exporter = config.protocol === 'http/json' ? new OtlpJsonExporter(options) : new OtlpProtobufExporter(options);
+    timeoutMs: Math.max(1, config.flushTimeoutMs),
+  });
   return new ReportingExporter(exporter, config.tracesEndpoint);
 }

@@ -1,13 +1,14 @@
 import { context as contextApi, propagation as propagationApi, trace } from '@opentelemetry/api';
 import type { Tracer } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { resolveConfig } from '../config.js';
 import type { BatonConfig, BatonOptions } from '../config.js';
 import { diagnose } from '../diagnostics.js';
 import { createPropagation } from '../propagation/propagators.js';
 import type { Propagation } from '../propagation/propagators.js';
 import { createExporter } from './exporter.js';
+import { InvocationSpanProcessor } from './processor.js';
 import { lambdaResource } from './resource.js';
 import { createSampler } from './sampler.js';
 
@@ -30,20 +31,7 @@ function createTracing(config: BatonConfig, env: NodeJS.ProcessEnv): Tracing {
   const provider = new TracerProvider({
     resource: lambdaResource(config, env),
     sampler: createSampler(config),
-    spanProcessors:
-      exporter === undefined
-        ? []
-        : [
-            new BatchSpanProcessor({
-              exporter,
-              // We flush at the end of every invocation; the timer only matters for spans
-              // ended outside one, and must not wake a frozen sandbox for nothing.
-              scheduledDelayMillis: 60_000,
-              exportTimeoutMillis: Math.max(1, config.flushTimeoutMs),
-              maxQueueSize: 4096,
-              maxExportBatchSize: 1024,
-            }),
-          ],
+    spanProcessors: exporter === undefined ? [] : [new InvocationSpanProcessor(exporter)],
   });
   const propagation = createPropagation(config.propagators);
 
@@ -59,7 +47,8 @@ function createTracing(config: BatonConfig, env: NodeJS.ProcessEnv): Tracing {
     config,
     tracer: provider.getTracer(TRACER_NAME),
     propagation,
-    flush: (boundMs) => flushWithin(flushOnce, boundMs),
+    // With no exporter there is nothing to wait for.
+    flush: exporter === undefined ? () => Promise.resolve() : (boundMs) => flushWithin(flushOnce, boundMs),
   };
 }
 

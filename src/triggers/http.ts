@@ -45,7 +45,7 @@ export function httpAttributes(request: HttpRequest): Attributes {
 
 /** Semantic conventions: `{method} {route}`, or `{method}` alone when there is no route. */
 export function httpSpanName(method: string | undefined, route: string | undefined): string {
-  const verb = method ?? 'HTTP';
+  const verb = method === undefined || method === '' ? 'HTTP' : method;
   return route === undefined || route === '' ? verb : `${verb} ${route}`;
 }
 

@@ -28,7 +28,8 @@ export function arnName(arn: unknown): string | undefined {
 
 /** The function name for spans of triggers that have no better name (design.md section 3). */
 export function functionName(context: { functionName?: unknown }): string {
-  return text(context.functionName) ?? process.env['AWS_LAMBDA_FUNCTION_NAME'] ?? 'lambda';
+  // `||`, not `??`: an empty name (a partial context given to `baton inspect`) must not make an empty span name.
+  return text(context.functionName) || process.env['AWS_LAMBDA_FUNCTION_NAME'] || 'lambda';
 }
 
 /** Parse JSON only when it looks like an object; non-JSON input is simply "no context". */

@@ -1,0 +1,77 @@
+// Shared helpers for the benchmarks: statistics and a minimal OTLP sink on 127.0.0.1.
+import { createServer } from 'node:http';
+import { readFileSync } from 'node:fs';
+
+export function loadEvent(trigger, name) {
+  return JSON.parse(readFileSync(new URL(`../test/events/${trigger}/${name}.json`, import.meta.url), 'utf8'));
+}
+
+export function quantile(sorted, q) {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))));
+  return sorted[i];
+}
+
+export function summarise(samples) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), n: sorted.length };
+}
+
+/** The OTLP sink in a child process (see sink.mjs). */
+export async function startSinkProcess() {
+  const { fork } = await import('node:child_process');
+  const child = fork(new URL('./sink.mjs', import.meta.url), [], { stdio: 'ignore' });
+  const url = await new Promise((resolve) => child.once('message', (m) => resolve(m.url)));
+  return { url, close: async () => child.kill() };
+}
+
+/** An OTLP/HTTP sink that answers 200 and counts what it received. */
+export async function startSink() {
+  let requests = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      requests++;
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' });
+      res.end();
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    get requests() {
+      return requests;
+    },
+    close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(resolve); }),
+  };
+}
+
+export function lambdaContext() {
+  const deadline = Date.now() + 60_000;
+  return {
+    functionName: 'bench',
+    functionVersion: '1',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:bench',
+    awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
+    memoryLimitInMB: '1024',
+    getRemainingTimeInMillis: () => deadline - Date.now(),
+  };
+}
+
+/**
+ * Run `variants` interleaved (A, B, C, A, B, C...) so drift and noise hit all of them alike;
+ * returns per-variant samples in microseconds.
+ */
+export async function interleaved(variants, iterations, warmup) {
+  const samples = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
+  for (let i = 0; i < warmup + iterations; i++) {
+    for (const [name, run] of Object.entries(variants)) {
+      const start = process.hrtime.bigint();
+      await run();
+      const us = Number(process.hrtime.bigint() - start) / 1000;
+      if (i >= warmup) samples[name].push(us);
+    }
+  }
+  return samples;
+}
