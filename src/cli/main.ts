@@ -27,8 +27,10 @@ function inspect(args: readonly string[]): string {
   const env: NodeJS.ProcessEnv = {};
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
-    if (arg === '--context') contextPath = args[++i];
-    else if (arg === '--env') {
+    if (arg === '--context') {
+      contextPath = args[++i];
+      if (contextPath === undefined || contextPath === '') throw new UsageError('--context expects a file');
+    } else if (arg === '--env') {
       const pair = args[++i] ?? '';
       const eq = pair.indexOf('=');
       if (eq <= 0) throw new UsageError(`--env expects KEY=VALUE, got "${pair}"`);
@@ -37,12 +39,16 @@ function inspect(args: readonly string[]): string {
     else throw new UsageError(`unexpected argument "${arg}". ${USAGE}`);
   }
   if (eventPath === undefined) throw new UsageError(USAGE);
-  if (contextPath === '') throw new UsageError('--context expects a file');
   const event = readJson(eventPath, 'event');
   const context = contextPath === undefined ? {} : readJson(contextPath, 'context');
   const lambdaContext = (typeof context === 'object' && context !== null ? context : {}) as LambdaContextLike;
   // Only the variables given with --env apply, so a result does not depend on the shell it ran in.
   return JSON.stringify(inspectEvent(event, lambdaContext, env), null, 2);
+}
+
+/** Errors are one line each: JSON.parse quotes the input around the error, newlines included. */
+function oneLine(text: string): string {
+  return text.replace(/[\r\n\u2028\u2029]+/g, ' ');
 }
 
 /** `baton <command> ...`: returns the exit code. Separate from the entry point so tests can call it. */
@@ -53,10 +59,10 @@ export function main(argv: readonly string[], out: (text: string) => void, err: 
   try {
     if (command !== 'inspect') throw new UsageError(USAGE);
     out(`${inspect(rest)}\n`);
-    for (const line of diagnostics) err(`${line}\n`);
+    for (const line of diagnostics) err(`${oneLine(line)}\n`);
     return 0;
   } catch (error) {
-    err(`baton: ${error instanceof UsageError ? error.message : String(error)}\n`);
+    err(`baton: ${oneLine(error instanceof UsageError ? error.message : String(error))}\n`);
     return 2;
   }
 }

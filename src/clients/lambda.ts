@@ -281,6 +281,8 @@ function createMiddleware(client: LambdaClientLike, options: InstrumentLambdaCli
         await endCall(call, { error });
         throw error; // the SDK's own error, unchanged
       }
+      // InvokeWithResponseStream resolves when the response starts: the span covers the call,
+      // not the reading of the stream, and an error reported in its InvokeComplete event is not seen.
       await endCall(call, { output });
       return output;
     };

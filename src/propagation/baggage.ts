@@ -44,13 +44,23 @@ export class SpecBaggagePropagator extends W3CBaggagePropagator {
     const baggage = propagation.getBaggage(context);
     if (baggage === undefined) return;
     let header = '';
-    // Serialise every member in order and stop before the total would pass 8,192 bytes.
+    let bytes = 0;
+    // Serialise every member in order, skipping any that would take the total past 8,192 bytes.
     for (const [key, entry] of baggage.getAllEntries()) {
-      let member = `${encodeURIComponent(key)}=${encodeURIComponent(entry.value)}`;
+      let member: string;
+      try {
+        member = `${encodeURIComponent(key)}=${encodeURIComponent(entry.value)}`;
+      } catch {
+        // An unpaired surrogate cannot be percent-encoded (URIError). OTel's extract lets one
+        // through from a header, and an inject must never throw into the user's send.
+        continue;
+      }
       if (entry.metadata !== undefined) member += `;${entry.metadata.toString()}`;
-      const next = header === '' ? member : `${header},${member}`;
-      if (next.length > BAGGAGE_MAX_BYTES) continue;
-      header = next;
+      // Bytes, not characters: metadata is kept as received and may hold non-ASCII text.
+      const size = Buffer.byteLength(member, 'utf8') + (header === '' ? 0 : 1);
+      if (bytes + size > BAGGAGE_MAX_BYTES) continue;
+      header = header === '' ? member : `${header},${member}`;
+      bytes += size;
     }
     if (header !== '') setter.set(carrier, 'baggage', header);
   }

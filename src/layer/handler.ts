@@ -1,0 +1,25 @@
+import { withTracing } from '../handler/with-tracing.js';
+import { getTracing } from '../tracer/provider.js';
+import { instrumentLoadedLambdaClients, watchSdkLoads } from './lambda-clients.js';
+import { RuntimeError, resolveHandler } from './resolve.js';
+
+/** Where the layer's exec wrapper (or the Serverless plugin) puts the function's own handler. */
+export const HANDLER_VARIABLE = 'BATON_HANDLER';
+
+/**
+ * The layer's entry: at init, set up tracing, load the user's handler as the runtime would,
+ * instrument the Lambda clients it loaded, and return it wrapped. A handler that cannot be
+ * found fails init with the runtime's own kind of error.
+ */
+export async function createLayerHandler(env: NodeJS.ProcessEnv = process.env): Promise<(...args: unknown[]) => unknown> {
+  const target = env[HANDLER_VARIABLE];
+  if (target === undefined || target === '') {
+    throw new RuntimeError('Runtime.HandlerNotFound', `${HANDLER_VARIABLE} is not set: the lambda-baton layer needs the function's own handler (see README, "The layer")`);
+  }
+  // Tracing first, so spans the handler's module creates at import are ours too.
+  getTracing(undefined, env);
+  watchSdkLoads();
+  const handler = await resolveHandler(env['LAMBDA_TASK_ROOT'] ?? process.cwd(), target);
+  await instrumentLoadedLambdaClients();
+  return withTracing(handler);
+}

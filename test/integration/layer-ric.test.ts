@@ -1,0 +1,189 @@
+/**
+ * The layer, zero code change, under AWS's own runtime interface client (aws-lambda-ric,
+ * built by .ci/build-ric.sh), driven by a Runtime API on 127.0.0.1, with the built layer
+ * unpacked in a folder standing in for /opt and its exec wrapper applied as Lambda applies it.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { IncomingHttpHeaders, Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadEvent } from '../support/fixtures.js';
+import { startOtlpReceiver } from '../support/otlp-receiver.js';
+import type { OtlpReceiver } from '../support/otlp-receiver.js';
+import { startRic } from '../support/run-ric.js';
+import type { RicProcess } from '../support/run-ric.js';
+import { startRuntimeApi } from '../support/runtime-api.js';
+import type { RuntimeApi } from '../support/runtime-api.js';
+
+const ROOT = resolve(new URL('../..', import.meta.url).pathname);
+const RIC_DIR = process.env.BATON_RIC_DIR ?? '/tmp/ric/node_modules/aws-lambda-ric';
+const RIC_PRESENT = existsSync(RIC_DIR);
+const OPT = join(ROOT, 'layer/dist/opt');
+const major = Number(process.versions.node.split('.')[0]);
+const minor = Number(process.versions.node.split('.')[1]);
+// In-thread module hooks (module.registerHooks) arrived in Node 22.15; Lambda runs 22 and 24.
+const HAS_HOOKS = major > 22 || (major === 22 && minor >= 15);
+
+// CI builds the RIC first; skipping there would hide a broken layer.
+if (!RIC_PRESENT && process.env.CI) throw new Error(`aws-lambda-ric is missing at ${RIC_DIR}: run .ci/build-ric.sh`);
+const suite = RIC_PRESENT ? describe : describe.skip;
+
+let fixtures = '';
+let receiver: OtlpReceiver;
+let lambdaEndpoint: { server: Server; url: string; requests: { headers: IncomingHttpHeaders; body: string }[] };
+const running: { api: RuntimeApi; ric: RicProcess }[] = [];
+
+async function taskRoot(name: string, files: Record<string, string>, type: 'commonjs' | 'module' = 'commonjs'): Promise<string> {
+  const dir = join(fixtures, name);
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'package.json'), JSON.stringify({ name, private: true, type }));
+  for (const [file, text] of Object.entries(files)) {
+    await mkdir(join(dir, file, '..'), { recursive: true });
+    await writeFile(join(dir, file), text);
+  }
+  return dir;
+}
+
+async function boot(root: string, handler: string, env: Record<string, string> = {}) {
+  const api = await startRuntimeApi();
+  const ric = await startRic({
+    ricBin: RIC_DIR,
+    taskRoot: root,
+    handler,
+    runtimeApi: api,
+    execWrapper: join(OPT, 'baton-wrapper'),
+    env: {
+      AWS_LAMBDA_RUNTIME_API: api.address,
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_SERVICE_NAME: 'layer-test',
+      NODE_PATH: join(OPT, 'nodejs/node_modules'),
+      ...env,
+    },
+  });
+  running.push({ api, ric });
+  return { api, ric };
+}
+
+const HANDLER_BODY = `async (event, context) => ({ statusCode: 200, body: JSON.stringify({ active: !!globalThis[Symbol.for('opentelemetry.js.api.1')]?.trace, request: context.awsRequestId }) })`;
+
+suite('the layer under aws-lambda-ric', () => {
+  beforeAll(async () => {
+    execFileSync(process.execPath, [join(ROOT, 'layer/build.mjs')], { cwd: ROOT, stdio: 'ignore' });
+    fixtures = await mkdtemp(join(tmpdir(), 'baton-layer-'));
+    receiver = await startOtlpReceiver();
+    const requests: { headers: IncomingHttpHeaders; body: string }[] = [];
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        requests.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+        res.writeHead(200, { 'content-type': 'application/json', 'x-amz-executed-version': '$LATEST' });
+        res.end('{"ok":true}');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    lambdaEndpoint = { server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, requests };
+  });
+  beforeEach(() => {
+    receiver.reset();
+    lambdaEndpoint.requests.length = 0;
+  });
+  afterEach(async () => {
+    for (const { api, ric } of running.splice(0)) {
+      await ric.stop();
+      await api.close();
+    }
+  });
+  afterAll(async () => {
+    await receiver?.close();
+    lambdaEndpoint?.server.close();
+    if (fixtures) await rm(fixtures, { recursive: true, force: true });
+  });
+
+  const kinds: [string, () => Promise<{ root: string; handler: string }>][] = [
+    ['CommonJS .js', async () => ({ root: await taskRoot('cjs', { 'index.js': `exports.handler = ${HANDLER_BODY};` }), handler: 'index.handler' })],
+    ['.js under "type": "module"', async () => ({ root: await taskRoot('esm-js', { 'app.js': `export const handler = ${HANDLER_BODY};` }, 'module'), handler: 'app.handler' })],
+    ['.mjs in a subfolder', async () => ({ root: await taskRoot('mjs', { 'src/app.mjs': `export const handler = ${HANDLER_BODY};` }), handler: 'src/app.handler' })],
+    ['.cjs', async () => ({ root: await taskRoot('cjs-ext', { 'legacy.cjs': `module.exports.handler = ${HANDLER_BODY};` }), handler: 'legacy.handler' })],
+    ['a nested export', async () => ({ root: await taskRoot('nested', { 'app.js': `exports.nested = { handler: ${HANDLER_BODY} };` }), handler: 'app.nested.handler' })],
+    [
+      'an esbuild bundle with non-configurable getter exports',
+      async () => {
+        const root = await taskRoot('bundled', { 'src.js': `export const handler = ${HANDLER_BODY};` }, 'module');
+        await build({ entryPoints: [join(root, 'src.js')], outfile: join(root, 'dist/bundle.cjs'), bundle: true, format: 'cjs', platform: 'node', logLevel: 'silent' });
+        return { root, handler: 'dist/bundle.handler' };
+      },
+    ],
+  ];
+
+  for (const [kind, make] of kinds) {
+    it(`wraps ${kind} with no code change: span, parent from the event, export before the response`, async () => {
+      const { root, handler } = await make();
+      const { api, ric } = await boot(root, handler);
+      const event = loadEvent('apigw-http', 'w3c');
+      const first = await api.invoke(event);
+      const second = await api.invoke(event);
+      expect(first.error, ric.stderr()).toBeUndefined();
+      expect(JSON.parse((first.result as { body: string }).body).active).toBe(true);
+      expect(second.result).toBeDefined();
+      // Both invocations' spans were exported before their responses.
+      expect(receiver.spans).toHaveLength(2);
+      const [, traceId, parentId] = event.headers.traceparent.split('-');
+      for (const span of receiver.spans) expect(span).toMatchObject({ traceId, parentSpanId: parentId, name: 'GET /orders/{id}' });
+      expect(receiver.spans.map((s) => s.attributes['faas.coldstart'])).toEqual([true, false]);
+      expect(receiver.spans[0]?.resource['service.name']).toBe('layer-test');
+      // The RIC's own X-Ray header is a link, never the parent.
+      expect(receiver.spans[0]?.links.some((l) => l.attributes['baton.link.source'] === 'xray-environment')).toBe(true);
+    });
+  }
+
+  it('fails init naming the module when the handler file does not exist', async () => {
+    const root = await taskRoot('missing', { 'index.js': 'exports.handler = async () => 1;' });
+    const { api } = await boot(root, 'nope.handler');
+    const error = await api.initError;
+    expect(error.errorType).toBe('Runtime.ImportModuleError');
+    expect(error.errorMessage).toContain("'nope'");
+  });
+
+  it('fails init naming the handler when the export does not exist', async () => {
+    const root = await taskRoot('no-export', { 'index.js': 'exports.handler = async () => 1;' });
+    const { api } = await boot(root, 'index.missing');
+    const error = await api.initError;
+    expect(error.errorType).toBe('Runtime.HandlerNotFound');
+    expect(error.errorMessage).toContain('index.missing');
+  });
+
+  const clientKinds: [string, 'commonjs' | 'module', string][] = [
+    ['required', 'commonjs', `const { LambdaClient, InvokeCommand } = require('@aws-sdk/client-lambda');\nexports.handler = `],
+    ['imported', 'module', `import { LambdaClient, InvokeCommand } from '@aws-sdk/client-lambda';\nexport const handler = `],
+  ];
+  for (const [how, type, prelude] of clientKinds) {
+    const run = how === 'imported' && !HAS_HOOKS ? it.skip : it;
+    run(`instruments a Lambda client ${how} from the function's node_modules without code change`, async () => {
+      const root = await taskRoot(`client-${how}`, {
+        'index.js': `${prelude}async (event) => {
+  const client = new LambdaClient({ endpoint: process.env.FAKE_LAMBDA, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+  const out = await client.send(new InvokeCommand({ FunctionName: 'orders-worker', Payload: JSON.stringify({ n: 1 }) }));
+  return { statusCode: out.StatusCode };
+};`,
+      }, type);
+      // The function's own copy of the SDK, as a deployment package would have it.
+      await mkdir(join(root, 'node_modules'), { recursive: true });
+      await symlink(join(ROOT, 'node_modules/@aws-sdk'), join(root, 'node_modules/@aws-sdk'), 'dir');
+      const { api, ric } = await boot(root, 'index.handler', { FAKE_LAMBDA: lambdaEndpoint.url });
+      const outcome = await api.invoke(loadEvent('apigw-http', 'w3c'));
+      expect(outcome.error, ric.stderr()).toBeUndefined();
+      const header = lambdaEndpoint.requests[0]?.headers['x-amz-client-context'];
+      expect(header, 'the invoke carried no client context').toBeDefined();
+      const custom = JSON.parse(Buffer.from(String(header), 'base64').toString('utf8')).custom;
+      const client = receiver.spans.find((s) => s.kind === 3);
+      expect(custom.traceparent).toBe(`00-${client?.traceId}-${client?.spanId}-01`);
+      expect(client?.attributes['faas.invoked_name']).toBe('orders-worker');
+    });
+  }
+});
