@@ -65,7 +65,7 @@ export interface InstrumentLambdaClientOptions {
 
 /** The middleware's name in the client's stack; also how we recognise an instrumented client. */
 export const MIDDLEWARE_NAME = 'lambdaBatonInvokeMiddleware';
-/** For stacks without `identify()`. A registry symbol, so two copies of lambda-baton agree. */
+/** Marks an instrumented client. A registry symbol, so two copies of lambda-baton agree. */
 const INSTRUMENTED = Symbol.for('lambda-baton.instrumented-lambda-client');
 
 export type Operation = 'Invoke' | 'InvokeWithResponseStream' | 'InvokeAsync';
@@ -100,15 +100,19 @@ function isLambdaClientLike(value: unknown): value is LambdaClientLike {
 }
 
 function isInstrumented(client: LambdaClientLike): boolean {
+  // The marker first: the layer calls instrumentLambdaClient on every `send`, and `identify()`
+  // builds and sorts the whole middleware list. (A user who removes our middleware by name
+  // after instrumenting keeps it removed.)
+  if ((client as unknown as Record<symbol, unknown>)[INSTRUMENTED] === true) return true;
   const stack = client.middlewareStack;
   if (typeof stack.identify === 'function') {
-    // `identify()` lists "name - step" or "name (a.k.a. …) - step"; it reflects a later `remove()`.
+    // No marker (a frozen client): `identify()` lists "name - step" or "name (a.k.a. …) - step".
     const listed = stack.identify();
     if (Array.isArray(listed)) {
       return listed.some((entry) => typeof entry === 'string' && (entry.startsWith(`${MIDDLEWARE_NAME} `) || entry === MIDDLEWARE_NAME));
     }
   }
-  return (client as unknown as Record<symbol, unknown>)[INSTRUMENTED] === true;
+  return false;
 }
 
 /** The client's region: `config.region` is a provider function once the client is built, a string in plain objects. */
@@ -328,7 +332,7 @@ export function instrumentLambdaClient<C>(client: C, options: InstrumentLambdaCl
     try {
       Object.defineProperty(client, INSTRUMENTED, { value: true, configurable: true });
     } catch {
-      // A frozen client: identify() is how we recognise it.
+      // A frozen client: identify() (or the duplicate name) is how we recognise it.
     }
   } catch (error) {
     diagnose('lambda-client:instrument', 'could not instrument the Lambda client; its calls are not traced', error);

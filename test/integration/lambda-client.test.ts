@@ -82,7 +82,7 @@ function lambdaContext(extra: Record<string, unknown> = {}): any {
 
 /** Run `work` inside a withTracing invocation; its spans are exported when it returns. */
 async function inInvocation<T>(work: () => Promise<T>): Promise<T> {
-  const handler = withTracing(async () => work());
+  const handler = withTracing(async (_event: unknown, _context: unknown) => work());
   return (await handler({}, lambdaContext())) as T;
 }
 
@@ -487,7 +487,7 @@ describe('the receiving side', () => {
     await inInvocation(() => client.send(new InvokeCommand({ FunctionName: 'orders', InvocationType: 'Event', Payload: '{"orderId":7}' })));
     const request = lastRequest();
     let seen: unknown;
-    const callee = withTracing(async (event: unknown) => {
+    const callee = withTracing(async (event: unknown, _context: unknown) => {
       seen = structuredClone(event);
     });
 
