@@ -14,12 +14,18 @@ const entryPoints = {
   index: 'src/index.ts',
   middy: 'src/middy/index.ts',
 };
+// Process state lives on a global symbol (src/tracer/provider.ts), so these entries share one
+// tracer even though each bundle has its own copy of the code.
 
 const common = { bundle: true, platform: 'node', target: 'node20', external, sourcemap: false, logLevel: 'warning' };
 
 await Promise.all([
   build({ ...common, entryPoints, format: 'esm', outdir: 'dist', outExtension: { '.js': '.js' } }),
   build({ ...common, entryPoints, format: 'cjs', outdir: 'dist', outExtension: { '.js': '.cjs' } }),
+  // serverless-offline loads handlers as ES modules from the service folder.
+  build({ ...common, entryPoints: { 'offline-handler': 'src/layer/offline-handler.ts' }, format: 'esm', outdir: 'dist', outExtension: { '.js': '.mjs' } }),
+  // The Serverless Framework v3 requires plugins as CommonJS.
+  build({ ...common, entryPoints: { serverless: 'src/serverless/entry.cjs' }, format: 'cjs', outdir: 'dist', outExtension: { '.js': '.cjs' } }),
   // The CLI is one self-contained file so `npx baton` starts fast.
   build({ ...common, external: [], entryPoints: { 'cli/baton': 'src/cli/baton.ts' }, format: 'cjs', outdir: 'dist', outExtension: { '.js': '.cjs' } }),
 ]);

@@ -8,7 +8,6 @@ import {
   ATTR_FAAS_INVOKED_REGION,
   FAAS_INVOKED_PROVIDER_VALUE_AWS,
 } from '@opentelemetry/semantic-conventions/incubating';
-import type { BatonOptions } from '../config.js';
 import { diagnose } from '../diagnostics.js';
 import { recordError } from '../handler/outcome.js';
 import { getTracing } from '../tracer/provider.js';
@@ -56,11 +55,6 @@ export interface InstrumentLambdaClientOptions {
    * off for targets that reject unknown payload keys and are not instrumented.
    */
   readonly payloadEnvelope?: boolean;
-  /**
-   * Tracing options, used only if this client's first call is what sets tracing up in the
-   * process (a caller that is not a Lambda handler). Under `withTracing`, its options win.
-   */
-  readonly tracing?: BatonOptions;
 }
 
 /** The middleware's name in the client's stack; also how we recognise an instrumented client. */
@@ -273,7 +267,9 @@ function createMiddleware(client: LambdaClientLike, options: InstrumentLambdaCli
     const clientName = handlerContext.clientName;
     if (operation === undefined || (typeof clientName === 'string' && clientName !== 'LambdaClient')) return next;
     return async (args) => {
-      const tracing = getTracing(options.tracing);
+      // Looked up per call, not at instrumentation: a client made at module scope must not
+      // create the process's tracing before `withTracing(handler, options)` does.
+      const tracing = getTracing();
       if (tracing === undefined) return next(args);
       const call = startCall(tracing, client, operation, args.input, options);
       if (call === undefined) return next(args);

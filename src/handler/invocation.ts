@@ -8,11 +8,13 @@ import { records as recordsOf } from '../triggers/shape.js';
 import type { LambdaContextLike } from '../triggers/index.js';
 import { invocationAttributes } from './attributes.js';
 import { createColdStartTracker } from './coldstart.js';
+import type { ColdStartTracker } from './coldstart.js';
 import { recordError } from './outcome.js';
 import { withBatch } from './records.js';
 
-/** Process state, not request state: a process has exactly one cold start. */
-const coldStart = createColdStartTracker();
+/** Process state, not request state: a process has exactly one cold start, however often this module is loaded. */
+const COLD_START = Symbol.for('lambda-baton.coldstart');
+const coldStart: ColdStartTracker = ((globalThis as { [COLD_START]?: ColdStartTracker })[COLD_START] ??= createColdStartTracker());
 
 export const TIMEOUT_ATTRIBUTE = 'baton.timeout';
 

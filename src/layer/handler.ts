@@ -5,6 +5,8 @@ import { RuntimeError, resolveHandler } from './resolve.js';
 
 /** Where the layer's exec wrapper (or the Serverless plugin) puts the function's own handler. */
 export const HANDLER_VARIABLE = 'BATON_HANDLER';
+/** `false` turns off zero-code Lambda client instrumentation in the layer. */
+export const LAMBDA_CLIENTS_VARIABLE = 'BATON_LAMBDA_CLIENTS';
 
 /**
  * The layer's entry: at init, set up tracing, load the user's handler as the runtime would,
@@ -18,8 +20,9 @@ export async function createLayerHandler(env: NodeJS.ProcessEnv = process.env): 
   }
   // Tracing first, so spans the handler's module creates at import are ours too.
   getTracing(undefined, env);
-  watchSdkLoads();
+  const clients = env[LAMBDA_CLIENTS_VARIABLE]?.trim().toLowerCase() !== 'false';
+  if (clients) watchSdkLoads();
   const handler = await resolveHandler(env['LAMBDA_TASK_ROOT'] ?? process.cwd(), target);
-  await instrumentLoadedLambdaClients();
+  if (clients) await instrumentLoadedLambdaClients();
   return withTracing(handler);
 }

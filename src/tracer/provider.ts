@@ -23,8 +23,20 @@ export interface Tracing {
   flush(boundMs: number): Promise<void>;
 }
 
-let tracing: Tracing | undefined;
-let disabled = false;
+/**
+ * Process state, kept on a global symbol as @opentelemetry/api keeps its own: the package may
+ * be loaded more than once (its ESM and CommonJS builds, a bundle and the layer), and a
+ * process must still have exactly one tracer provider.
+ */
+interface ProcessState {
+  tracing?: Tracing | undefined;
+  disabled?: boolean;
+}
+const STATE = Symbol.for('lambda-baton.tracing');
+function processState(): ProcessState {
+  const holder = globalThis as { [STATE]?: ProcessState };
+  return (holder[STATE] ??= {});
+}
 
 function createTracing(config: BatonConfig, env: NodeJS.ProcessEnv): Tracing {
   const exporter = createExporter(config);
@@ -110,26 +122,28 @@ async function flushWithin(flushOnce: () => Promise<void>, boundMs: number): Pro
  * because a process has one tracer provider.
  */
 export function getTracing(options?: BatonOptions, env: NodeJS.ProcessEnv = process.env): Tracing | undefined {
-  if (tracing !== undefined || disabled) return tracing;
+  const state = processState();
+  if (state.tracing !== undefined || state.disabled === true) return state.tracing;
   try {
     const config = resolveConfig(options, env);
     if (!config.enabled) {
-      disabled = true;
+      state.disabled = true;
       return undefined;
     }
-    tracing = createTracing(config, env);
+    state.tracing = createTracing(config, env);
   } catch (error) {
-    disabled = true;
+    state.disabled = true;
     diagnose('init', 'could not initialise tracing; handlers run without it', error);
   }
-  return tracing;
+  return state.tracing;
 }
 
 /** Forget the process's tracing; for tests that need a fresh cold start. */
 export async function resetTracingForTests(): Promise<void> {
   const provider = trace.getTracerProvider();
-  tracing = undefined;
-  disabled = false;
+  const state = processState();
+  state.tracing = undefined;
+  state.disabled = false;
   trace.disable();
   contextApi.disable();
   propagationApi.disable();

@@ -67,19 +67,4 @@ describe('an instrumented Lambda client', () => {
 
     expect(lambda.requests[0]?.body.toString()).toBe('{"a":1}');
   });
-
-  it('uses the tracing options given to the client when it is the first to need tracing', async () => {
-    const lambdaClient = instrumentLambdaClient(
-      new LambdaClient({ endpoint: lambda.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' }, maxAttempts: 1 }),
-      { tracing: { endpoint: receiver.url, protocol: 'http/json', serviceName: 'batch-job' } },
-    );
-
-    await lambdaClient.send(new InvokeCommand({ FunctionName: 'orders' }));
-
-    await getTracing()!.flush(5000);
-    const [span] = receiver.spans;
-    expect(span?.kind).toBe(CLIENT);
-    expect(span?.resource['service.name']).toBe('batch-job');
-    expect(lambda.requests[0]?.clientContext).toBeDefined();
-  });
 });
