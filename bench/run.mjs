@@ -1,0 +1,47 @@
+// `npm run bench`: every figure against an uninstrumented baseline measured in the same run.
+//   node bench/run.mjs [--readme]   (--readme writes the table into README.md)
+import { execFileSync } from 'node:child_process';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { coldStart } from './cold.mjs';
+import { extraction } from './extract.mjs';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const root = fileURLToPath(new URL('..', import.meta.url));
+execFileSync(process.execPath, [`${root}layer/build.mjs`], { stdio: 'ignore' });
+
+const warm = (mode) => JSON.parse(execFileSync(process.execPath, ['--no-warnings', `${here}warm.mjs`, mode], { encoding: 'utf8' }));
+const us = (n) => `${n.toFixed(1)} µs`;
+const ms = (n) => `${n.toFixed(1)} ms`;
+
+console.error('bench: cold start (paired fresh processes)…');
+const cold = await coldStart();
+console.error('bench: warm invocations…');
+const span = warm('span');
+const exported = warm('export');
+console.error('bench: extraction…');
+const extract = await extraction();
+const layerBytes = statSync(`${root}layer/dist/lambda-baton-layer.zip`).size;
+
+const rows = [
+  ['cold start, wall (fresh process → first invocation done)', `${ms(cold.wall.bare)}`, `${ms(cold.wall.layer)}`, `${cold.wall.ratio.toFixed(2)}× (+${ms(cold.wall.delta)})`, '≤ 1.10×'],
+  ['cold start, CPU', `${ms(cold.cpu.bare)}`, `${ms(cold.cpu.layer)}`, `${cold.cpu.ratio.toFixed(2)}× (+${ms(cold.cpu.delta)})`, ''],
+  ...span.map((r) => [`warm span work, ${r.case}, p50 / p99`, `${us(r.bareP50)} / ${us(r.bareP99)}`, `${us(r.tracedP50)} / ${us(r.tracedP99)}`, `+${us(r.deltaP50)} / +${us(r.deltaP99)}`, r.case.startsWith('API') ? '+10 µs' : '+30 µs']),
+  ...exported.map((r) => [`warm with export to a local receiver, ${r.case}, p50 / p99`, `${us(r.bareP50)} / ${us(r.bareP99)}`, `${us(r.tracedP50)} / ${us(r.tracedP99)}`, `+${us(r.deltaP50)} / +${us(r.deltaP99)}`, '+150 µs / +1 ms']),
+  ...extract.map((r) => [`extraction alone, ${r.case}, p50 / p99`, '', `${us(r.p50)} / ${us(r.p99)}`, '', '']),
+  ['layer zip', '', `${(layerBytes / 1024).toFixed(1)} KB`, '', '≤ 150 KB'],
+];
+const table = [
+  '| measure | baseline | lambda-baton | difference | target |',
+  '|---|---|---|---|---|',
+  ...rows.map((r) => `| ${r.join(' | ')} |`),
+].join('\n');
+const machine = `${new Date().toISOString().slice(0, 10)}, Node ${process.versions.node}, ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, ${cold.pairs} cold-start pairs`;
+console.log(`${table}\n\n${machine}`);
+
+if (process.argv.includes('--readme')) {
+  const readme = readFileSync(`${root}README.md`, 'utf8');
+  const block = `<!-- bench:start -->\n${table}\n\nMeasured ${machine}.\n<!-- bench:end -->`;
+  writeFileSync(`${root}README.md`, readme.replace(/<!-- bench:start -->[\s\S]*<!-- bench:end -->/, block));
+}
