@@ -22,7 +22,8 @@ export async function createLayerHandler(env: NodeJS.ProcessEnv = process.env): 
   getTracing(undefined, env);
   const clients = env[LAMBDA_CLIENTS_VARIABLE]?.trim().toLowerCase() !== 'false';
   if (clients) watchSdkLoads();
-  const handler = await resolveHandler(env['LAMBDA_TASK_ROOT'] ?? process.cwd(), target);
+  // BATON_TASK_ROOT: serverless-offline sets a LAMBDA_TASK_ROOT (/var/task) that is not the service folder.
+  const handler = await resolveHandler(env['BATON_TASK_ROOT'] ?? env['LAMBDA_TASK_ROOT'] ?? process.cwd(), target);
   if (clients) await instrumentLoadedLambdaClients();
   return withTracing(handler);
 }

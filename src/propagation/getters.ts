@@ -83,17 +83,22 @@ export const multiValueGetter = objectGetter((entry) => {
   return values.length === 0 ? undefined : values;
 });
 
+/** An own field of an attribute entry: an Object.prototype polluted elsewhere must not supply one. */
+function own(entry: Entries, key: string): unknown {
+  return Object.prototype.hasOwnProperty.call(entry, key) ? entry[key] : undefined;
+}
+
 /** SQS `messageAttributes`: `{ stringValue, dataType }`; Binary attributes carry no text context. */
 export const sqsAttributeGetter = objectGetter((entry) =>
-  isEntries(entry) ? clean(entry['stringValue']) : undefined,
+  isEntries(entry) ? clean(own(entry, 'stringValue')) : undefined,
 );
 
 /** SNS `MessageAttributes` (and the notification JSON in an SQS body): `{ Type, Value }`, Binary is base64. */
 export const snsAttributeGetter = objectGetter((entry) => {
   if (!isEntries(entry)) return undefined;
-  const value = clean(entry['Value']);
+  const value = clean(own(entry, 'Value'));
   if (value === undefined) return undefined;
-  return entry['Type'] === 'Binary' ? decodeBase64Text(value) : value;
+  return own(entry, 'Type') === 'Binary' ? decodeBase64Text(value) : value;
 });
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;

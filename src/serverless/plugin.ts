@@ -19,6 +19,7 @@ interface FunctionConfig {
   baton?: false | BatonPluginOptions;
 }
 interface Serverless {
+  processedInput?: { commands?: string[] };
   service: {
     custom?: { baton?: BatonPluginOptions };
     provider: { runtime?: string; layers?: unknown[]; environment?: Record<string, unknown> };
@@ -67,10 +68,15 @@ class BatonServerlessPlugin {
       properties: { baton: { anyOf: [{ const: false }, OPTIONS_SCHEMA] } },
     });
     this.hooks = {
-      'before:package:initialize': () => this.apply('layer'),
+      // Before functions are compiled: the handler, environment and layers reach the template.
+      'before:package:createDeploymentArtifacts': () => this.apply('layer'),
       'before:deploy:function:initialize': () => this.apply('layer'),
-      'before:offline:start:init': () => this.apply('offline'),
-      'before:offline:start': () => this.apply('offline'),
+      // `initialize` runs before any command's lifecycle, so before serverless-offline (and
+      // its event plugins) read the handlers.
+      initialize: () => {
+        const [command] = serverless.processedInput?.commands ?? [];
+        if (command === 'offline') this.apply('offline');
+      },
       'before:invoke:local:invoke': () => this.apply('offline'),
     };
   }
@@ -121,6 +127,7 @@ class BatonServerlessPlugin {
         fn.layers = [...(fn.layers ?? service.provider.layers ?? []), options.layer ?? this.ownLayer()];
       } else {
         fn.handler = this.offlineHandler(servicePath);
+        fn.environment['BATON_TASK_ROOT'] = servicePath;
       }
       traced++;
     }

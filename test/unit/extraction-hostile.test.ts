@@ -151,6 +151,23 @@ describe('invalid base64', () => {
     });
   }
 
+  const envelope = b64(JSON.stringify({ orderId: 'o-1', _baton: { traceparent: TRACEPARENT } }));
+  for (const data of [`${envelope}!`, `!${envelope}`, envelope.slice(0, -1), `${envelope.slice(0, 8)} ${envelope.slice(8)}`, envelope.replaceAll('=', '')]) {
+    it(`finds no context in Kinesis data that is base64 of an envelope made invalid: ${JSON.stringify(data.slice(0, 12))}…`, () => {
+      const event = loadEvent('kinesis', 'w3c');
+      event.Records = [event.Records[0]];
+      event.Records[0].kinesis.data = data;
+      expect(inspect(event).records).toEqual([null]);
+    });
+  }
+
+  it('reads the Kinesis envelope when it is valid base64 (the control case)', () => {
+    const event = loadEvent('kinesis', 'w3c');
+    event.Records = [event.Records[0]];
+    event.Records[0].kinesis.data = envelope;
+    expect(inspect(event).records?.[0]).toMatchObject({ traceId: '0d010003000100000000000000000001' });
+  });
+
   it('reads the SNS Binary traceparent when it is valid base64 (the control case)', () => {
     const event = loadEvent('sns', 'binary');
     event.Records[0].Sns.MessageAttributes = { traceparent: { Type: 'Binary', Value: b64(TRACEPARENT) } };
@@ -270,6 +287,42 @@ describe('__proto__, constructor and prototype keys', () => {
     expect(result.trigger).toBe('invoke');
     expect(result.parent).toBeNull();
     expectNothingPolluted(result);
+  });
+});
+
+describe('an Object.prototype polluted by someone else', () => {
+  /** Another library in the function may have been polluted; we read own keys only, so we do not follow it. */
+  function withPollution(keys: Record<string, unknown>, run: () => void): void {
+    for (const [key, value] of Object.entries(keys)) Object.defineProperty(Object.prototype, key, { value, configurable: true, writable: true });
+    try {
+      run();
+    } finally {
+      for (const key of Object.keys(keys)) delete (Object.prototype as Record<string, unknown>)[key];
+    }
+  }
+
+  it('reads no context from inherited envelope, header, attribute or client-context keys', () => {
+    const carrier = { traceparent: TRACEPARENT, stringValue: TRACEPARENT, Value: TRACEPARENT };
+    withPollution({ _baton: carrier, custom: carrier, traceparent: TRACEPARENT, stringValue: TRACEPARENT }, () => {
+      const invocation = inspect({ orderId: 'o-1' }, { clientContext: { client: {} } });
+      const http = loadEvent('apigw-http', 'no-context');
+      delete http.headers['x-amzn-trace-id'];
+      const queue = loadEvent('sqs', 'no-context');
+      queue.Records[0].messageAttributes = { traceparent: { dataType: 'String' } };
+      delete queue.Records[0].attributes;
+      expect(invocation.parent).toBeNull();
+      expect(inspect(http).parent).toBeNull();
+      expect(inspect(queue).records).toEqual([null]);
+    });
+    expectNothingPolluted();
+  });
+
+  it('does not take an inherited Records for a batch', () => {
+    withPollution({ Records: [{ eventSource: 'aws:sqs', messageAttributes: { traceparent: { stringValue: TRACEPARENT } } }] }, () => {
+      const result = inspect({ orderId: 'o-1' });
+      expect(result.trigger).toBe('invoke');
+      expect(result.parent).toBeNull();
+    });
   });
 });
 

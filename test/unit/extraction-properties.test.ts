@@ -348,7 +348,7 @@ describe('arbitrary SQS batches', () => {
 
   it('never throws and gives one record context per message, each named after its own index', () => {
     fc.assert(
-      fc.property(fc.array(record, { minLength: 1, maxLength: 15 }), (generated) => {
+      fc.property(fc.array(record, { minLength: 1, maxLength: 15, size: 'max' }), (generated) => {
         const Records = generated.map((r, i) => ({ ...template, ...r, ...(i === 0 ? { eventSource: 'aws:sqs' } : {}) }));
         const event = { Records };
         const result = inspect(event);
@@ -421,8 +421,12 @@ describe('arbitrary binary payloads', () => {
     const envelopeJson = fc
       .record({ _baton: carrierLike, orderId: fc.string() }, { requiredKeys: ['_baton'] })
       .map((payload) => b64(JSON.stringify(payload)));
+    // Base64 of a real envelope, made invalid: a lenient decoder would still find the context.
+    const brokenEnvelope = fc
+      .tuple(fc.constant(b64(JSON.stringify({ _baton: { traceparent: VALID_TRACEPARENT } }))), fc.nat(60), fc.constantFrom('!', '=', ' ', '-', '_', '\n'))
+      .map(([data, at, bad]) => data.slice(0, at) + bad + data.slice(at));
     fc.assert(
-      fc.property(fc.oneof(binaryText, envelopeJson, fc.jsonValue().map((v) => b64(JSON.stringify(v)))), (data) => {
+      fc.property(fc.oneof(binaryText, envelopeJson, brokenEnvelope, fc.jsonValue().map((v) => b64(JSON.stringify(v)))), (data) => {
         const event = structuredClone(base);
         event.Records = [event.Records[0]];
         event.Records[0].kinesis.data = data;

@@ -14,6 +14,7 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { ex
 const PUBLIC_API: Record<string, 'function' | 'string' | 'object'> = {
   withTracing: 'function',
   withRecord: 'function',
+  instrumentLambdaClient: 'function',
   inspectEvent: 'function',
   detectTrigger: 'function',
   ENVELOPE_KEY: 'string',
