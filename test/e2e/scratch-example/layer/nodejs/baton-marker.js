@@ -1,1 +1,0 @@
-module.exports = { marker: 'baton-layer' };
