@@ -49,10 +49,13 @@ export function httpSpanName(method: string | undefined, route: string | undefin
   return route === undefined || route === '' ? verb : `${verb} ${route}`;
 }
 
-/** A header's value from `headers`, matched case-insensitively. */
+/** A header's value from `headers`, else the first from `multiValueHeaders`, matched case-insensitively. */
 export function header(event: unknown, name: string): string | undefined {
   const value = stringGetter.get(field(event, 'headers'), name);
-  return typeof value === 'string' ? value : undefined;
+  if (typeof value === 'string') return value;
+  // ALB with multi-value headers on sends only `multiValueHeaders`: its first value.
+  const values = multiValueGetter.get(field(event, 'multiValueHeaders'), name);
+  return Array.isArray(values) ? values[0] : undefined;
 }
 
 /**

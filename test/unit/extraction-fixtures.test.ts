@@ -36,3 +36,16 @@ describe('trigger fixtures', () => {
     });
   }
 });
+
+describe('HTTP attributes', () => {
+  it('reads ALB request attributes from multiValueHeaders when only those are sent', () => {
+    const event = loadEvent('alb', 'multi-value');
+    const { attributes } = inspectEvent(event, loadContext(), {});
+    expect(attributes).toMatchObject({
+      'server.address': event.multiValueHeaders.host[0],
+      'user_agent.original': event.multiValueHeaders['user-agent'][0],
+      'url.scheme': event.multiValueHeaders['x-forwarded-proto'][0],
+      'client.address': event.multiValueHeaders['x-forwarded-for'][0].split(',')[0].trim(),
+    });
+  });
+});
