@@ -4,8 +4,7 @@ import { diagnose } from '../diagnostics.js';
 import { detectTrigger } from '../triggers/index.js';
 import type { Carrier, LambdaContextLike, Trigger } from '../triggers/index.js';
 import { XRAY_HEADER, stringGetter } from './getters.js';
-import type { Propagation } from './propagators.js';
-import { getLineage } from './xray.js';
+import type { NamedPropagator, Propagation } from './propagators.js';
 
 /** A trace context found in one place. */
 export interface Found {
@@ -44,11 +43,15 @@ const SOURCE_FIELDS = { tracecontext: ['traceparent'], b3: ['b3', 'x-b3-traceid'
 
 /** The first valid context in `carrier`, by propagator precedence, with its baggage. */
 export function extractCarrier(carrier: Carrier, propagation: Propagation): Found | undefined {
-  for (const { name, propagator } of propagation.extractors) {
+  return extractFrom(carrier, propagation.extractors, propagation.baggage);
+}
+
+function extractFrom(carrier: Carrier, extractors: readonly NamedPropagator[], baggage: Propagation['baggage']): Found | undefined {
+  for (const { name, propagator } of extractors) {
     let context = propagator.extract(ROOT_CONTEXT, carrier.carrier, carrier.getter);
     const spanContext = trace.getSpanContext(context);
     if (spanContext === undefined || !isSpanContextValid(spanContext)) continue;
-    if (propagation.baggage !== undefined) context = propagation.baggage.extract(context, carrier.carrier, carrier.getter);
+    if (baggage !== undefined) context = baggage.extract(context, carrier.carrier, carrier.getter);
     const key = SOURCE_FIELDS[name].map((f) => carrier.getter.spelling(carrier.carrier, f)).find((k) => k !== undefined);
     return { spanContext, context, source: `${carrier.path}.${key ?? SOURCE_FIELDS[name][0]}` };
   }
@@ -126,12 +129,11 @@ function extractWith(
     parent = firstFound(trigger.carriers(event, context), propagation);
   }
 
-  const xrayHeader = propagation.extractors.some((e) => e.name === 'xray') ? xrayEnvironment(env) : undefined;
-  if (xrayHeader !== undefined) {
-    const xray = extractCarrier(
-      { path: 'env', carrier: { [XRAY_HEADER]: xrayHeader }, getter: stringGetter },
-      { ...propagation, extractors: propagation.extractors.filter((e) => e.name === 'xray'), baggage: undefined },
-    );
+  const xrayExtractor = propagation.extractors.find((e) => e.name === 'xray');
+  const xrayHeader = xrayExtractor === undefined ? undefined : xrayEnvironment(env);
+  if (xrayExtractor !== undefined && xrayHeader !== undefined) {
+    // The function's own header: X-Ray only, and it carries no baggage.
+    const xray = extractFrom({ path: 'env', carrier: { [XRAY_HEADER]: xrayHeader }, getter: stringGetter }, [xrayExtractor], undefined);
     if (xray !== undefined) {
       const envFound: Found = { ...xray, source: 'env._X_AMZN_TRACE_ID' };
       const attributes: Attributes = { 'baton.link.source': 'xray-environment' };
