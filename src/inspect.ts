@@ -84,7 +84,7 @@ export function inspectEvent(
     faasTrigger: trigger.faasTrigger,
     spanName: trigger.spanName(event, context),
     parent: parent === undefined ? null : describe(parent),
-    links: extraction.links.map((link) => ({ ...describe(link), attributes: defined(link.attributes) })),
+    links: extraction.links.map((link) => ({ ...describe(link.found), attributes: defined(link.attributes) })),
     ...(extraction.records === undefined
       ? {}
       : { records: extraction.records.map((r) => (r.found === undefined ? null : describe(r.found))) }),

@@ -15,10 +15,10 @@ export function createColdStartTracker(env: NodeJS.ProcessEnv = process.env, ini
   const type = env['AWS_LAMBDA_INITIALIZATION_TYPE'];
   const preInitialised = type === 'provisioned-concurrency' || type === 'snap-start';
   return {
-    next(now = Date.now()) {
+    next(now) {
       if (!first) return false;
       first = false;
-      return !preInitialised && now - initAt < PROACTIVE_INIT_GAP_MS;
+      return !preInitialised && (now ?? Date.now()) - initAt < PROACTIVE_INIT_GAP_MS;
     },
   };
 }

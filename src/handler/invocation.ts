@@ -86,7 +86,7 @@ function begin(tracing: Tracing, extraction: Extraction, event: unknown, context
     {
       kind: trigger.kind,
       attributes,
-      links: extraction.links.map((link) => ({ context: link.spanContext, attributes: link.attributes })),
+      links: extraction.links.map((link) => ({ context: link.found.spanContext, attributes: link.attributes })),
     },
     parent,
   );
@@ -129,9 +129,9 @@ function begin(tracing: Tracing, extraction: Extraction, event: unknown, context
     span,
     context: active,
     end,
-    finish: async (outcome) => {
+    finish: (outcome) => {
       end(outcome);
-      await tracing.flush(flushBound(tracing, context, 'timeout' in outcome ? DEADLINE_RESERVE_MS : undefined));
+      return tracing.flush(flushBound(tracing, context, 'timeout' in outcome ? DEADLINE_RESERVE_MS : undefined));
     },
   };
 }

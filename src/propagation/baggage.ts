@@ -20,7 +20,8 @@ export class SpecBaggagePropagator extends W3CBaggagePropagator {
   override extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
     const extracted = super.extract(context, carrier, getter);
     const raw = getter.get(carrier, 'baggage');
-    if (raw === undefined) return extracted;
+    // Nearly always: no member can be over OTel's limit when the whole header is not.
+    if (raw === undefined || (typeof raw === 'string' && raw.length <= OTEL_MEMBER_LIMIT)) return extracted;
     const members = membersOf(raw);
     if (!members.some((m) => m.length > OTEL_MEMBER_LIMIT)) return extracted;
     const total = members.reduce((sum, m, i) => sum + m.length + (i > 0 ? 1 : 0), 0);

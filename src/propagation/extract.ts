@@ -3,7 +3,7 @@ import type { Attributes, Context, SpanContext } from '@opentelemetry/api';
 import { diagnose } from '../diagnostics.js';
 import { detectTrigger } from '../triggers/index.js';
 import type { Carrier, LambdaContextLike, Trigger } from '../triggers/index.js';
-import { XRAY_HEADER, stringGetter } from './getters.js';
+import { XRAY_HEADER, xrayFieldGetter } from './getters.js';
 import type { NamedPropagator, Propagation } from './propagators.js';
 
 /** A trace context found in one place. */
@@ -15,7 +15,8 @@ export interface Found {
   readonly source: string;
 }
 
-export interface FoundLink extends Found {
+export interface FoundLink {
+  readonly found: Found;
   readonly attributes: Attributes;
 }
 
@@ -41,19 +42,47 @@ export interface ExtractSettings {
 /** The field each propagator is keyed on, to name the source. */
 const SOURCE_FIELDS = { tracecontext: ['traceparent'], b3: ['b3', 'x-b3-traceid'], xray: [XRAY_HEADER] } as const;
 
+/** The function's own X-Ray header, read under its variable's name so its source reads `env._X_AMZN_TRACE_ID`. */
+const ENV_XRAY_FIELD = '_X_AMZN_TRACE_ID';
+const envXrayGetter = xrayFieldGetter(ENV_XRAY_FIELD);
+
 /** The first valid context in `carrier`, by propagator precedence, with its baggage. */
 export function extractCarrier(carrier: Carrier, propagation: Propagation): Found | undefined {
   return extractFrom(carrier, propagation.extractors, propagation.baggage);
 }
 
-function extractFrom(carrier: Carrier, extractors: readonly NamedPropagator[], baggage: Propagation['baggage']): Found | undefined {
+/**
+ * A context found in a carrier. The source is worked out only when asked for (by `baton
+ * inspect`): the wrapper never reads it, and naming it costs more lookups per invocation.
+ */
+class FoundIn implements Found {
+  #source: string | undefined;
+
+  constructor(
+    readonly spanContext: SpanContext,
+    readonly context: Context,
+    private readonly carrier: Carrier,
+    private readonly field: NamedPropagator['name'],
+  ) {}
+
+  get source(): string {
+    if (this.#source === undefined) {
+      const { getter, carrier, path } = this.carrier;
+      const fields = SOURCE_FIELDS[this.field];
+      const key = fields.map((f) => getter.spelling(carrier, f)).find((k) => k !== undefined);
+      this.#source = `${path}.${key ?? fields[0]}`;
+    }
+    return this.#source;
+  }
+}
+
+export function extractFrom(carrier: Carrier, extractors: readonly NamedPropagator[], baggage: Propagation['baggage']): Found | undefined {
   for (const { name, propagator } of extractors) {
     let context = propagator.extract(ROOT_CONTEXT, carrier.carrier, carrier.getter);
     const spanContext = trace.getSpanContext(context);
     if (spanContext === undefined || !isSpanContextValid(spanContext)) continue;
     if (baggage !== undefined) context = baggage.extract(context, carrier.carrier, carrier.getter);
-    const key = SOURCE_FIELDS[name].map((f) => carrier.getter.spelling(carrier.carrier, f)).find((k) => k !== undefined);
-    return { spanContext, context, source: `${carrier.path}.${key ?? SOURCE_FIELDS[name][0]}` };
+    return new FoundIn(spanContext, context, carrier, name);
   }
   return undefined;
 }
@@ -121,7 +150,7 @@ function extractWith(
       attributes: record.attributes,
     }));
     for (const { found, attributes } of recordContexts) {
-      if (found !== undefined) links.push({ ...found, attributes });
+      if (found !== undefined) links.push({ found, attributes });
     }
     // A single message is processed under its producer (messaging semantic conventions).
     if (recordContexts.length === 1) parent = recordContexts[0]?.found;
@@ -129,21 +158,19 @@ function extractWith(
     parent = firstFound(trigger.carriers(event, context), propagation);
   }
 
-  const xrayExtractor = propagation.extractors.find((e) => e.name === 'xray');
+  const xrayExtractor = propagation.xrayExtractor;
   const xrayHeader = xrayExtractor === undefined ? undefined : xrayEnvironment(env);
   if (xrayExtractor !== undefined && xrayHeader !== undefined) {
     // The function's own header: X-Ray only, and it carries no baggage.
-    const xray = extractFrom({ path: 'env', carrier: { [XRAY_HEADER]: xrayHeader }, getter: stringGetter }, [xrayExtractor], undefined);
-    if (xray !== undefined) {
-      const envFound: Found = { ...xray, source: 'env._X_AMZN_TRACE_ID' };
-      const attributes: Attributes = { 'baton.link.source': 'xray-environment' };
+    const envFound = extractFrom({ path: 'env', carrier: { [ENV_XRAY_FIELD]: xrayHeader }, getter: envXrayGetter }, [xrayExtractor], undefined);
+    if (envFound !== undefined) {
       if (settings.xrayEnvironmentAsParent || propagation.xrayEnvironmentAsParent) {
         if (parent !== undefined && !sameSpan(parent.spanContext, envFound.spanContext)) {
-          links.push({ ...parent, attributes: { 'baton.link.source': 'event' } });
+          links.push({ found: parent, attributes: { 'baton.link.source': 'event' } });
         }
         parent = envFound;
       } else if (parent === undefined || !sameSpan(parent.spanContext, envFound.spanContext)) {
-        links.push({ ...envFound, attributes });
+        links.push({ found: envFound, attributes: { 'baton.link.source': 'xray-environment' } });
       }
     }
   }

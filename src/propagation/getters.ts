@@ -10,6 +10,14 @@ export interface BatonGetter<C> extends TextMapGetter<C> {
 }
 
 /**
+ * Our getters match keys case-insensitively, so a propagator can ask for its field directly
+ * instead of scanning `keys()` (which OTel's X-Ray propagator does, lower-casing every key).
+ */
+export function isBatonGetter(getter: TextMapGetter<unknown>): getter is BatonGetter<unknown> {
+  return typeof (getter as Partial<BatonGetter<unknown>>).spelling === 'function';
+}
+
+/**
  * Values larger than this are treated as absent. The largest legitimate field is a W3C
  * baggage header (8,192 bytes by the baggage specification); anything far beyond it is
  * hostile or broken, and must not reach a parser.
@@ -22,24 +30,23 @@ function isEntries(value: unknown): value is Entries {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/**
- * Lower-cased key → key as spelt, built once per carrier object: propagators ask for up to
- * a dozen fields, and headers arrive in the sender's case. Own enumerable keys only: a
- * `__proto__` key parsed from JSON is an own key and is read as one.
- */
-const indexes = new WeakMap<Entries, Map<string, string>>();
+const hasOwn = Object.prototype.hasOwnProperty;
 
+/**
+ * The own key that matches `wanted` (lower case) case-insensitively. Exact spelling first:
+ * HTTP API, Function URL and message-attribute carriers are already lower case. Otherwise
+ * a scan that lower-cases only keys of the right length: a per-carrier index cost more to
+ * build than the dozen lookups an invocation makes (bench/extract.mjs). Own keys only: a
+ * `__proto__` key parsed from JSON is an own key and is read as one; a polluted
+ * Object.prototype supplies nothing.
+ */
 function findKey(entries: Entries, wanted: string): string | undefined {
-  let index = indexes.get(entries);
-  if (index === undefined) {
-    index = new Map();
-    for (const key of Object.keys(entries)) {
-      const lower = key.toLowerCase();
-      if (!index.has(lower)) index.set(lower, key);
-    }
-    indexes.set(entries, index);
+  if (hasOwn.call(entries, wanted)) return wanted;
+  const length = wanted.length;
+  for (const key in entries) {
+    if (key.length === length && key.toLowerCase() === wanted && hasOwn.call(entries, key)) return key;
   }
-  return index.get(wanted);
+  return undefined;
 }
 
 function clean(value: unknown): string | undefined {
@@ -79,13 +86,15 @@ export const stringGetter = objectGetter(clean);
  */
 export const multiValueGetter = objectGetter((entry) => {
   if (!Array.isArray(entry)) return undefined;
+  // One value (nearly always) reads as that value: no array to build, and propagators treat both alike.
+  if (entry.length === 1) return clean(entry[0]);
   const values = entry.map(clean).filter((v): v is string => v !== undefined);
   return values.length === 0 ? undefined : values;
 });
 
 /** An own field of an attribute entry: an Object.prototype polluted elsewhere must not supply one. */
 function own(entry: Entries, key: string): unknown {
-  return Object.prototype.hasOwnProperty.call(entry, key) ? entry[key] : undefined;
+  return hasOwn.call(entry, key) ? entry[key] : undefined;
 }
 
 /** SQS `messageAttributes`: `{ stringValue, dataType }`; Binary attributes carry no text context. */
@@ -117,7 +126,7 @@ export function decodeBase64Text(value: string): string | undefined {
  */
 export function xrayFieldGetter(fieldName: string): BatonGetter<unknown> {
   const read = (carrier: unknown): string | undefined =>
-    isEntries(carrier) && Object.prototype.hasOwnProperty.call(carrier, fieldName) ? clean(carrier[fieldName]) : undefined;
+    isEntries(carrier) && hasOwn.call(carrier, fieldName) ? clean(carrier[fieldName]) : undefined;
   return {
     keys: (carrier) => (read(carrier) === undefined ? [] : [XRAY_HEADER]),
     get: (carrier, key) => (key.toLowerCase() === XRAY_HEADER ? read(carrier) : undefined),

@@ -3,6 +3,7 @@ import { CompositePropagator } from '@opentelemetry/core';
 import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3';
 import { diagnose } from '../diagnostics.js';
 import { SpecBaggagePropagator } from './baggage.js';
+import { B3ExtractPropagator } from './b3.js';
 import { StrictTraceContextPropagator } from './tracecontext.js';
 import { LineageXRayPropagator } from './xray.js';
 
@@ -38,6 +39,8 @@ export interface Propagation {
   readonly injector: TextMapPropagator;
   /** The header names the injector writes (for size budgets). */
   readonly injectFields: readonly string[];
+  /** The X-Ray extractor, if configured: every invocation reads `_X_AMZN_TRACE_ID` with it. */
+  readonly xrayExtractor: NamedPropagator | undefined;
   /** `xray-lambda`: the function's own X-Ray header (`_X_AMZN_TRACE_ID`) is the parent, not a link. */
   readonly xrayEnvironmentAsParent: boolean;
 }
@@ -69,7 +72,7 @@ export function createPropagation(configured: readonly PropagatorName[] | undefi
     for (const name of extractNames) {
       if (name === 'tracecontext') add('tracecontext', () => new StrictTraceContextPropagator());
       // One B3 extractor reads both the single and the multi-header encodings.
-      else if (name === 'b3' || name === 'b3multi') add('b3', () => new B3Propagator());
+      else if (name === 'b3' || name === 'b3multi') add('b3', () => new B3ExtractPropagator());
       else if (name === 'xray' || name === 'xray-lambda') add('xray', () => new LineageXRayPropagator());
     }
   }
@@ -88,6 +91,7 @@ export function createPropagation(configured: readonly PropagatorName[] | undefi
 
   return Object.freeze({
     extractors,
+    xrayExtractor: extractors.find((e) => e.name === 'xray'),
     baggage: !none && extractNames.includes('baggage') ? new SpecBaggagePropagator() : undefined,
     injector,
     injectFields: injector.fields(),

@@ -56,19 +56,31 @@ function traceparentValue(raw: string | string[] | undefined): string | undefine
   return VISIBLE_ASCII.test(trimmed) ? trimmed : undefined;
 }
 
-/** OTel's W3C propagator, with a `tracestate` that has any invalid member discarded whole. */
-export class StrictTraceContextPropagator extends W3CTraceContextPropagator {
-  override extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
-    const fieldGetter: TextMapGetter = {
+/** The carrier's getter with `traceparent` trimmed as above; one per getter, made once. */
+const trimmingGetters = new WeakMap<TextMapGetter, TextMapGetter>();
+
+function trimming(getter: TextMapGetter): TextMapGetter {
+  let wrapped = trimmingGetters.get(getter);
+  if (wrapped === undefined) {
+    wrapped = {
       keys: (c) => getter.keys(c),
       get: (c, key) => (key === 'traceparent' ? traceparentValue(getter.get(c, key)) : getter.get(c, key)),
     };
-    const extracted = super.extract(context, carrier, fieldGetter);
+    trimmingGetters.set(getter, wrapped);
+  }
+  return wrapped;
+}
+
+/** OTel's W3C propagator, with a `tracestate` that has any invalid member discarded whole. */
+export class StrictTraceContextPropagator extends W3CTraceContextPropagator {
+  override extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
+    const extracted = super.extract(context, carrier, trimming(getter));
     const span = trace.getSpan(extracted);
     if (span === undefined || span === trace.getSpan(context)) return extracted;
     const spanContext = span.spanContext();
+    if (spanContext.traceState === undefined) return extracted;
     const raw = getter.get(carrier, 'tracestate');
-    if (spanContext.traceState === undefined || raw === undefined || isValidTraceState(raw)) return extracted;
+    if (raw === undefined || isValidTraceState(raw)) return extracted;
     return trace.setSpanContext(context, { ...spanContext, traceState: undefined });
   }
 }

@@ -1,6 +1,7 @@
 import { createContextKey } from '@opentelemetry/api';
 import type { Context, TextMapGetter, TextMapSetter } from '@opentelemetry/api';
 import { AWSXRayPropagator } from '@opentelemetry/propagator-aws-xray';
+import { isBatonGetter } from './getters.js';
 
 /**
  * Lambda's recursive-loop detection counts hops in the X-Ray header's `Lineage` field
@@ -23,6 +24,8 @@ export function readLineage(header: string): string | undefined {
 
 export class LineageXRayPropagator extends AWSXRayPropagator {
   override extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
+    // Most carriers have no X-Ray header: with our getters, one lookup says so.
+    if (isBatonGetter(getter) && getter.get(carrier, HEADER) === undefined) return context;
     const extracted = super.extract(context, carrier, getter);
     if (extracted === context) return extracted;
     const key = getter.keys(carrier).find((k) => k.toLowerCase() === HEADER);

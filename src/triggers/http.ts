@@ -55,7 +55,7 @@ export function header(event: unknown, name: string): string | undefined {
   if (typeof value === 'string') return value;
   // ALB with multi-value headers on sends only `multiValueHeaders`: its first value.
   const values = multiValueGetter.get(field(event, 'multiValueHeaders'), name);
-  return Array.isArray(values) ? values[0] : undefined;
+  return Array.isArray(values) ? values[0] : values;
 }
 
 /**

@@ -10,6 +10,14 @@ import type { BatchRecord, Carrier } from './types.js';
 const awsTraceHeader = xrayFieldGetter('AWSTraceHeader');
 
 /**
+ * Only an SNS notification or an EventBridge event in the body can carry a context. Most
+ * bodies are neither, and can be up to 256 KB: a substring search is far cheaper than a parse.
+ */
+function mayCarryContext(body: unknown): boolean {
+  return typeof body === 'string' && (body.includes('"Notification"') || body.includes('"detail-type"'));
+}
+
+/**
  * One SQS record's carriers, in preference order (design.md sections 1 and 4):
  * our message attributes; then a context inside the body, when the body is an SNS
  * notification (raw delivery off) or an EventBridge event; then `AWSTraceHeader`, which
@@ -19,7 +27,7 @@ function* recordCarriers(record: unknown, index: number): Iterable<Carrier> {
   const at = `sqs.Records[${index}]`;
   const attributes = field(record, 'messageAttributes');
   if (isObject(attributes)) yield { path: `${at}.messageAttributes`, carrier: attributes, getter: sqsAttributeGetter };
-  const body = parseObject(field(record, 'body'));
+  const body = mayCarryContext(field(record, 'body')) ? parseObject(field(record, 'body')) : undefined;
   if (body !== undefined) {
     const notification = field(body, 'MessageAttributes');
     if (field(body, 'Type') === 'Notification' && isObject(notification)) {

@@ -73,6 +73,7 @@ export interface Trigger<E = unknown> {
   /** Batches: one entry per record, in order. */
   records?(event: E): readonly BatchRecord[];
   spanName(event: E, context: LambdaContextLike): string;
+  /** A fresh object on every call: the caller adds the FaaS attributes to it. */
   attributes(event: E, context: LambdaContextLike): Attributes;
   result?(result: unknown): ResultInfo | undefined;
   /** Remove our payload envelope from the event before the handler sees it. */
