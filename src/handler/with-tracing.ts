@@ -23,6 +23,15 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 
 /** Call the user's handler and settle with its result, whether it returns a promise or calls back. */
 function callHandler(handler: AnyHandler, self: unknown, args: unknown[], streaming: boolean): Promise<unknown> {
+  // A handler that declares no callback (every async handler) settles by what it returns:
+  // no callback or promise of ours to make.
+  if (!streaming && handler.length < 3) {
+    try {
+      return Promise.resolve(handler.call(self, args[0], args[1]));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
   return new Promise((resolve, reject) => {
     let settled = false;
     const settle = (failed: boolean, value: unknown): void => {
@@ -40,8 +49,8 @@ function callHandler(handler: AnyHandler, self: unknown, args: unknown[], stream
       return;
     }
     if (isThenable(returned)) returned.then((value) => settle(false, value), (error: unknown) => settle(true, error));
-    // A handler that takes no callback and returns a plain value has returned.
-    else if (streaming || handler.length < 3) settle(false, returned);
+    // A streaming handler that returns a plain value has returned.
+    else if (streaming) settle(false, returned);
   });
 }
 

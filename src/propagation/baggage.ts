@@ -1,5 +1,5 @@
-import { baggageEntryMetadataFromString, propagation } from '@opentelemetry/api';
-import type { Baggage, Context, TextMapGetter, TextMapSetter } from '@opentelemetry/api';
+import { ROOT_CONTEXT, baggageEntryMetadataFromString, propagation } from '@opentelemetry/api';
+import type { Baggage, BaggageEntry, Context, TextMapGetter, TextMapPropagator, TextMapSetter } from '@opentelemetry/api';
 import { W3CBaggagePropagator, parseKeyPairsIntoRecord } from '@opentelemetry/core';
 
 /*
@@ -65,4 +65,63 @@ export class SpecBaggagePropagator extends W3CBaggagePropagator {
     }
     if (header !== '') setter.set(carrier, 'baggage', header);
   }
+}
+
+/** Reads the one field a deferred baggage keeps. */
+const heldField: TextMapGetter<{ baggage: unknown }> = {
+  keys: () => ['baggage'],
+  get: (carrier, key) => (key === 'baggage' ? (carrier.baggage as string | string[]) : undefined),
+};
+
+/**
+ * Baggage parsed on first use. Most invocations never read or forward their baggage, and
+ * parsing it (percent-decoding every member) was the largest single cost of extraction.
+ * The header value is copied now, so later changes to the event do not reach it.
+ */
+class DeferredBaggage implements Baggage {
+  #parsed: Baggage | undefined;
+
+  constructor(
+    private readonly raw: string | string[],
+    private readonly propagator: TextMapPropagator,
+  ) {}
+
+  private get parsed(): Baggage {
+    if (this.#parsed === undefined) {
+      const context = this.propagator.extract(ROOT_CONTEXT, { baggage: this.raw }, heldField);
+      this.#parsed = propagation.getBaggage(context) ?? propagation.createBaggage();
+    }
+    return this.#parsed;
+  }
+
+  getEntry(key: string): BaggageEntry | undefined {
+    return this.parsed.getEntry(key);
+  }
+
+  getAllEntries(): [string, BaggageEntry][] {
+    return this.parsed.getAllEntries();
+  }
+
+  setEntry(key: string, entry: BaggageEntry): Baggage {
+    return this.parsed.setEntry(key, entry);
+  }
+
+  removeEntry(key: string): Baggage {
+    return this.parsed.removeEntry(key);
+  }
+
+  removeEntries(...keys: string[]): Baggage {
+    return this.parsed.removeEntries(...keys);
+  }
+
+  clear(): Baggage {
+    return this.parsed.clear();
+  }
+}
+
+/** `context` with the carrier's baggage, to be parsed by `propagator` when first read. */
+export function withDeferredBaggage(context: Context, carrier: unknown, getter: TextMapGetter, propagator: TextMapPropagator): Context {
+  const raw = getter.get(carrier, 'baggage');
+  if (raw === undefined || raw === '' || (Array.isArray(raw) && raw.length === 0)) return context;
+  return propagation.setBaggage(context, new DeferredBaggage(Array.isArray(raw) ? [...raw] : raw, propagator));
 }

@@ -1,8 +1,9 @@
-import { ROOT_CONTEXT, isSpanContextValid, trace } from '@opentelemetry/api';
+import { ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import type { Attributes, Context, SpanContext } from '@opentelemetry/api';
 import { diagnose } from '../diagnostics.js';
 import { detectTrigger } from '../triggers/index.js';
 import type { Carrier, LambdaContextLike, Trigger } from '../triggers/index.js';
+import { withDeferredBaggage } from './baggage.js';
 import { XRAY_HEADER, xrayFieldGetter } from './getters.js';
 import type { NamedPropagator, Propagation } from './propagators.js';
 
@@ -79,9 +80,11 @@ class FoundIn implements Found {
 export function extractFrom(carrier: Carrier, extractors: readonly NamedPropagator[], baggage: Propagation['baggage']): Found | undefined {
   for (const { name, propagator } of extractors) {
     let context = propagator.extract(ROOT_CONTEXT, carrier.carrier, carrier.getter);
+    // Each of our propagators sets a span only for a valid context (W3C by its pattern, B3 and
+    // X-Ray by isSpanContextValid), so checking again here would only repeat the work.
     const spanContext = trace.getSpanContext(context);
-    if (spanContext === undefined || !isSpanContextValid(spanContext)) continue;
-    if (baggage !== undefined) context = baggage.extract(context, carrier.carrier, carrier.getter);
+    if (spanContext === undefined) continue;
+    if (baggage !== undefined) context = withDeferredBaggage(context, carrier.carrier, carrier.getter, baggage);
     return new FoundIn(spanContext, context, carrier, name);
   }
   return undefined;

@@ -1,6 +1,6 @@
 import { trace } from '@opentelemetry/api';
 import type { Context, TextMapGetter } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { TRACE_PARENT_HEADER, TRACE_STATE_HEADER, TraceState, W3CTraceContextPropagator, parseTraceParent } from '@opentelemetry/core';
 
 /*
  * W3C Trace Context, section 3.3.1 (tracestate header field values):
@@ -16,23 +16,61 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
  * received tracestate" — OTel keeps the valid members instead; the conformance suite's
  * strict level expects the whole header to be discarded, so we do that.
  */
-const KEY = /^(?:[a-z][a-z0-9_\-*/]{0,255}|[a-z0-9][a-z0-9_\-*/]{0,240}@[a-z][a-z0-9_\-*/]{0,13})$/;
-const VALUE = /^[\x20-\x2b\x2d-\x3c\x3e-\x7e]{0,255}[\x21-\x2b\x2d-\x3c\x3e-\x7e]$/;
 const MAX_MEMBERS = 32;
 
-/** True when a raw `tracestate` (one or several header values) is valid as a whole. */
+const isLcAlpha = (c: number): boolean => c >= 0x61 && c <= 0x7a;
+const isKeyChar = (c: number): boolean =>
+  isLcAlpha(c) || (c >= 0x30 && c <= 0x39) || c === 0x5f || c === 0x2d || c === 0x2a || c === 0x2f;
+const isTenantStart = (c: number): boolean => isLcAlpha(c) || (c >= 0x30 && c <= 0x39);
+/** chr: printable ASCII except "," and "=". */
+const isValueChar = (c: number): boolean => c >= 0x20 && c <= 0x7e && c !== 0x2c && c !== 0x3d;
+
+/** `[from, to)` is one first character accepted by `first`, then 0..`rest` key characters. */
+function isKeyPart(s: string, from: number, to: number, first: (c: number) => boolean, rest: number): boolean {
+  if (to - from < 1 || to - from > rest + 1 || !first(s.charCodeAt(from))) return false;
+  for (let i = from + 1; i < to; i++) if (!isKeyChar(s.charCodeAt(i))) return false;
+  return true;
+}
+
+/** One trimmed list-member `[from, to)`: key "=" value. Returns the key's end, or -1. */
+function memberKeyEnd(s: string, from: number, to: number): number {
+  const eq = s.indexOf('=', from);
+  if (eq === -1 || eq >= to) return -1;
+  const at = s.indexOf('@', from);
+  const keyOk =
+    at !== -1 && at < eq
+      ? isKeyPart(s, from, at, isTenantStart, 240) && isKeyPart(s, at + 1, eq, isLcAlpha, 13)
+      : isKeyPart(s, from, eq, isLcAlpha, 255);
+  if (!keyOk || to - eq - 1 < 1 || to - eq - 1 > 256 || s.charCodeAt(to - 1) === 0x20) return -1;
+  for (let i = eq + 1; i < to; i++) if (!isValueChar(s.charCodeAt(i))) return -1;
+  return eq;
+}
+
+const isOws = (c: number): boolean => c === 0x20 || c === 0x09;
+
+/**
+ * True when a raw `tracestate` (one or several header values) is valid as a whole. A scan
+ * of character codes rather than a pattern per member: it runs on every invocation that
+ * carries a tracestate (test/unit/tracestate.test.ts checks it against the grammar above).
+ */
 export function isValidTraceState(raw: string | string[]): boolean {
-  const joined = Array.isArray(raw) ? raw.join(',') : raw;
-  const seen = new Set<string>();
-  for (const part of joined.split(',')) {
-    const member = part.trim();
-    if (member === '') continue; // empty list-members are allowed (OWS)
-    const eq = member.indexOf('=');
-    if (eq <= 0) return false;
-    const key = member.slice(0, eq);
-    if (!KEY.test(key) || !VALUE.test(member.slice(eq + 1)) || seen.has(key)) return false;
-    seen.add(key);
-    if (seen.size > MAX_MEMBERS) return false;
+  const s = Array.isArray(raw) ? raw.join(',') : raw;
+  const keys: string[] = []; // at most 32: a linear search beats building a set
+  let start = 0;
+  while (start <= s.length) {
+    let end = s.indexOf(',', start);
+    if (end === -1) end = s.length;
+    let from = start;
+    let to = end;
+    while (from < to && isOws(s.charCodeAt(from))) from++;
+    while (to > from && isOws(s.charCodeAt(to - 1))) to--;
+    start = end + 1;
+    if (from === to) continue; // empty list-members are allowed (OWS)
+    const keyEnd = memberKeyEnd(s, from, to);
+    if (keyEnd === -1 || keys.length === MAX_MEMBERS) return false;
+    const key = s.slice(from, keyEnd);
+    if (keys.includes(key)) return false;
+    keys.push(key);
   }
   return true;
 }
@@ -56,31 +94,22 @@ function traceparentValue(raw: string | string[] | undefined): string | undefine
   return VISIBLE_ASCII.test(trimmed) ? trimmed : undefined;
 }
 
-/** The carrier's getter with `traceparent` trimmed as above; one per getter, made once. */
-const trimmingGetters = new WeakMap<TextMapGetter, TextMapGetter>();
-
-function trimming(getter: TextMapGetter): TextMapGetter {
-  let wrapped = trimmingGetters.get(getter);
-  if (wrapped === undefined) {
-    wrapped = {
-      keys: (c) => getter.keys(c),
-      get: (c, key) => (key === 'traceparent' ? traceparentValue(getter.get(c, key)) : getter.get(c, key)),
-    };
-    trimmingGetters.set(getter, wrapped);
-  }
-  return wrapped;
-}
-
-/** OTel's W3C propagator, with a `tracestate` that has any invalid member discarded whole. */
+/**
+ * OTel's W3C propagator with a `traceparent` trimmed as above and a `tracestate` that has any
+ * invalid member discarded whole. Extraction follows OTel's own steps with OTel's parsers
+ * (`parseTraceParent`, `TraceState`); only the two rules above are ours. Injection is OTel's.
+ */
 export class StrictTraceContextPropagator extends W3CTraceContextPropagator {
   override extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
-    const extracted = super.extract(context, carrier, trimming(getter));
-    const span = trace.getSpan(extracted);
-    if (span === undefined || span === trace.getSpan(context)) return extracted;
-    const spanContext = span.spanContext();
-    if (spanContext.traceState === undefined) return extracted;
-    const raw = getter.get(carrier, 'tracestate');
-    if (raw === undefined || isValidTraceState(raw)) return extracted;
-    return trace.setSpanContext(context, { ...spanContext, traceState: undefined });
+    const traceparent = traceparentValue(getter.get(carrier, TRACE_PARENT_HEADER));
+    if (traceparent === undefined) return context;
+    const spanContext = parseTraceParent(traceparent);
+    if (spanContext === null) return context;
+    spanContext.isRemote = true;
+    const tracestate = getter.get(carrier, TRACE_STATE_HEADER);
+    if (tracestate !== undefined && tracestate !== '' && isValidTraceState(tracestate)) {
+      spanContext.traceState = new TraceState(Array.isArray(tracestate) ? tracestate.join(',') : tracestate);
+    }
+    return trace.setSpanContext(context, spanContext);
   }
 }

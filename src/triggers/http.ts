@@ -81,15 +81,19 @@ export function httpResult(result: unknown, assumed?: number): ResultInfo | unde
 export function queryFromParameters(event: unknown): string | undefined {
   const multi = field(event, 'multiValueQueryStringParameters');
   const single = field(event, 'queryStringParameters');
-  const parts: string[] = [];
+  let query = '';
+  const add = (key: string, value: unknown): void => {
+    if (typeof value === 'string') query = query === '' ? `${key}=${value}` : `${query}&${key}=${value}`;
+  };
   if (isObject(multi)) {
-    for (const [key, values] of Object.entries(multi)) {
-      if (Array.isArray(values)) for (const v of values) if (typeof v === 'string') parts.push(`${key}=${v}`);
+    for (const key in multi) {
+      const values = multi[key];
+      if (Array.isArray(values) && Object.prototype.hasOwnProperty.call(multi, key)) for (const v of values) add(key, v);
     }
   } else if (isObject(single)) {
-    for (const [key, v] of Object.entries(single)) if (typeof v === 'string') parts.push(`${key}=${v}`);
+    for (const key in single) if (Object.prototype.hasOwnProperty.call(single, key)) add(key, single[key]);
   }
-  return parts.length > 0 ? parts.join('&') : undefined;
+  return query === '' ? undefined : query;
 }
 
 /** The first address of `X-Forwarded-For`: the client as the load balancer saw it. */

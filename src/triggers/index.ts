@@ -12,20 +12,18 @@ import { schedule } from './schedule.js';
 import { sns } from './sns.js';
 import { sqs } from './sqs.js';
 import { stepfunctions } from './stepfunctions.js';
+import { records } from './shape.js';
 import type { LambdaContextLike, Trigger } from './types.js';
 
+/** Triggers that deliver `Records`: each matches on the first record's event source. */
+const RECORD_TRIGGERS: readonly Trigger<unknown>[] = [sqs, sns, kinesis, dynamodb, s3];
+
 /**
- * Detection order: the first trigger whose `matches` accepts the event wins. More specific
- * shapes come before the general ones they resemble (a Function URL is also payload 2.0,
- * a schedule is also an EventBridge event, an ALB event also has `httpMethod`), and
- * `invoke` claims whatever is left.
+ * The rest, in detection order: more specific shapes come before the general ones they
+ * resemble (a Function URL is also payload 2.0, a schedule is also an EventBridge event, an
+ * ALB event also has `httpMethod`), and `invoke` claims whatever is left.
  */
-export const TRIGGERS: readonly Trigger<unknown>[] = [
-  sqs,
-  sns,
-  kinesis,
-  dynamodb,
-  s3,
+const OTHER_TRIGGERS: readonly Trigger<unknown>[] = [
   functionUrl,
   apigwHttp,
   alb,
@@ -37,10 +35,15 @@ export const TRIGGERS: readonly Trigger<unknown>[] = [
   invoke,
 ];
 
+/** Detection order: the first trigger whose `matches` accepts the event wins. */
+export const TRIGGERS: readonly Trigger<unknown>[] = [...RECORD_TRIGGERS, ...OTHER_TRIGGERS];
+
 export function detectTrigger(event: unknown, context: LambdaContextLike): Trigger<unknown> {
-  for (const trigger of TRIGGERS) {
-    if (trigger.matches(event, context)) return trigger;
+  // Record triggers all need `Records`: an event without them skips five checks.
+  if (records(event).length > 0) {
+    for (const trigger of RECORD_TRIGGERS) if (trigger.matches(event, context)) return trigger;
   }
+  for (const trigger of OTHER_TRIGGERS) if (trigger.matches(event, context)) return trigger;
   return invoke;
 }
 
