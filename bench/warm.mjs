@@ -1,25 +1,37 @@
-// Warm per-invocation cost: an uninstrumented handler against withTracing, in one process.
-// Usage: node bench/warm.mjs [span|export]   (each mode needs its own process: one tracer per process)
-import { interleaved, lambdaContext, loadEvent, startSinkProcess, summarise } from './lib.mjs';
+// Warm per-invocation cost: an uninstrumented handler against the same handler wrapped, in one
+// process, interleaved. Each mode needs its own process (one tracer provider per process):
+//   node bench/warm.mjs span|export          lambda-baton, without and with export
+//   node bench/warm.mjs otel-span|otel-export  OpenTelemetry's Lambda instrumentation, the reference
+import { readFileSync } from 'node:fs';
+import { interleaved, lambdaContext, startSinkProcess, summarise } from './lib.mjs';
 
 const mode = process.argv[2] ?? 'span';
-const iterations = Number(process.env.BENCH_ITERATIONS ?? 3000);
-const sink = mode === 'export' ? await startSinkProcess() : undefined;
-const { withTracing } = await import('../dist/index.js');
+const exporting = mode.endsWith('export');
+// Long enough for V8 to optimise both handlers: the first few thousand calls measure the JIT, not the code.
+const iterations = Number(process.env.BENCH_ITERATIONS ?? 20000);
+const warmup = Number(process.env.BENCH_WARMUP ?? 5000);
+const sink = exporting ? await startSinkProcess() : undefined;
 
-const options = mode === 'export' ? { endpoint: sink.url, flushTimeoutMs: 1000 } : { exporter: 'none' };
 const work = async (event) => ({ statusCode: 200, body: String(event?.Records?.length ?? 1) });
-const bare = work;
-const traced = withTracing(work, options);
+let traced;
+if (mode.startsWith('otel')) {
+  const { otelWrap } = await import('./otel-lambda.mjs');
+  traced = otelWrap(work, sink?.url);
+} else {
+  const { withTracing } = await import('../dist/index.js');
+  traced = withTracing(work, exporting ? { endpoint: sink.url, flushTimeoutMs: 1000 } : { exporter: 'none' });
+}
 
-const cases = { 'API Gateway': loadEvent('apigw-rest', 'w3c'), 'SQS batch of 10': loadEvent('sqs', 'batch-mixed') };
+// Each invocation gets a fresh event parsed from JSON text, as the runtime gives one.
+const text = (trigger, name) => readFileSync(new URL(`../test/events/${trigger}/${name}.json`, import.meta.url), 'utf8');
+const cases = { 'API Gateway': text('apigw-rest', 'w3c'), 'SQS batch of 10': text('sqs', 'batch-mixed') };
 const rows = [];
-for (const [label, event] of Object.entries(cases)) {
+for (const [label, json] of Object.entries(cases)) {
   const context = lambdaContext();
   const samples = await interleaved(
-    { bare: () => bare(structuredClone(event), context), traced: () => traced(structuredClone(event), context) },
+    { bare: () => work(JSON.parse(json), context), traced: () => traced(JSON.parse(json), context) },
     iterations,
-    500,
+    warmup,
   );
   const b = summarise(samples.bare);
   const t = summarise(samples.traced);

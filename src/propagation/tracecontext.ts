@@ -86,6 +86,9 @@ const VISIBLE_ASCII = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
 function traceparentValue(raw: string | string[] | undefined): string | undefined {
   const value = Array.isArray(raw) ? raw[0] : raw; // one traceparent header only; OTel reads the first
   if (typeof value !== 'string') return undefined;
+  // The common case, a version-00 value of exactly 55 characters, has no room for whitespace
+  // or a tail: OTel's pattern alone decides it.
+  if (value.length === 55) return value;
   let start = 0;
   let end = value.length;
   while (start < end && (value[start] === ' ' || value[start] === '\t')) start++;

@@ -25,13 +25,14 @@ export function readLineage(header: string): string | undefined {
 export class LineageXRayPropagator extends AWSXRayPropagator {
   override extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
     // Most carriers have no X-Ray header: with our getters, one lookup says so.
-    if (isBatonGetter(getter) && getter.get(carrier, HEADER) === undefined) return context;
+    const ours = isBatonGetter(getter);
+    const known = ours ? getter.get(carrier, HEADER) : undefined;
+    if (ours && known === undefined) return context;
     const extracted = super.extract(context, carrier, getter);
     if (extracted === context) return extracted;
-    const key = getter.keys(carrier).find((k) => k.toLowerCase() === HEADER);
-    const raw = key === undefined ? undefined : getter.get(carrier, key);
+    const raw = ours ? known : getter.get(carrier, getter.keys(carrier).find((k) => k.toLowerCase() === HEADER) ?? HEADER);
     const header = Array.isArray(raw) ? raw[0] : raw;
-    const lineage = header === undefined ? undefined : readLineage(header);
+    const lineage = header?.includes('Lineage=') ? readLineage(header) : undefined;
     return lineage === undefined ? extracted : extracted.setValue(LINEAGE, lineage);
   }
 
