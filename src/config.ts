@@ -6,6 +6,11 @@ import type { PropagatorName } from './propagation/propagators.js';
 
 export type ExporterName = 'otlp' | 'console' | 'none';
 export type OtlpProtocol = 'http/protobuf' | 'http/json';
+/**
+ * When an invocation's export counts as done: `sent`, once the request is written to the
+ * collector's socket; `response`, once the collector has answered.
+ */
+export type ExportWait = 'sent' | 'response';
 export type SamplerName =
   | 'always_on'
   | 'always_off'
@@ -39,6 +44,12 @@ export interface BatonOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** [OTEL_EXPORTER_OTLP_PROTOCOL] */
   readonly protocol?: OtlpProtocol;
+  /**
+   * What an invocation waits for when it exports: `sent` (the request is written to the
+   * collector's socket; its answer is read later and failures still reported) or `response`.
+   * [BATON_EXPORT_WAIT]
+   */
+  readonly exportWait?: ExportWait;
   /** A sampler name (with `samplerArg`) or instance. [OTEL_TRACES_SAMPLER] */
   readonly sampler?: SamplerName | Sampler;
   /** [OTEL_TRACES_SAMPLER_ARG] */
@@ -62,6 +73,7 @@ export interface BatonConfig {
   readonly tracesEndpoint: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly protocol: OtlpProtocol;
+  readonly exportWait: ExportWait;
   readonly sampler: SamplerName | Sampler;
   readonly samplerArg: number | undefined;
   readonly flushTimeoutMs: number;
@@ -75,6 +87,7 @@ export const DEFAULT_TIMEOUT_MARGIN_MS = 100;
 
 const EXPORTERS: readonly ExporterName[] = ['otlp', 'console', 'none'];
 const PROTOCOLS: readonly OtlpProtocol[] = ['http/protobuf', 'http/json'];
+const EXPORT_WAITS: readonly ExportWait[] = ['sent', 'response'];
 const SAMPLERS: readonly SamplerName[] = [
   'always_on',
   'always_off',
@@ -169,6 +182,10 @@ export function resolveConfig(options: BatonOptions = {}, env: NodeJS.ProcessEnv
     tracesEndpoint: tracesEndpoint(options, env),
     headers: Object.freeze({ ...parseKeyValueList('OTEL_EXPORTER_OTLP_HEADERS', env['OTEL_EXPORTER_OTLP_HEADERS']), ...options.headers }),
     protocol: options.protocol ?? oneOf('OTEL_EXPORTER_OTLP_PROTOCOL', env['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'] ?? env['OTEL_EXPORTER_OTLP_PROTOCOL'], PROTOCOLS, 'http/protobuf'),
+    // `sent`: the collector extension listens in the same sandbox, so bytes on its loopback
+    // socket are already in its receive buffer when Lambda freezes us; waiting for its answer
+    // costs a round trip per invocation and adds no delivery guarantee.
+    exportWait: options.exportWait ?? oneOf('BATON_EXPORT_WAIT', env['BATON_EXPORT_WAIT'], EXPORT_WAITS, 'sent'),
     sampler: options.sampler ?? oneOf('OTEL_TRACES_SAMPLER', samplerEnv, SAMPLERS, 'parentbased_always_on'),
     samplerArg: samplerArg !== undefined && samplerArg >= 0 && samplerArg <= 1 ? samplerArg : undefined,
     flushTimeoutMs: options.flushTimeoutMs ?? count('BATON_FLUSH_TIMEOUT_MS', env['BATON_FLUSH_TIMEOUT_MS'], DEFAULT_FLUSH_TIMEOUT_MS),

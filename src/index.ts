@@ -12,5 +12,5 @@ export type { InspectResult, InspectedContext, InspectedLink } from './inspect.j
 export { ENVELOPE_KEY } from './triggers/envelope.js';
 export { TRIGGERS, detectTrigger } from './triggers/index.js';
 export type { FaasTrigger, LambdaContextLike, Trigger, TriggerName } from './triggers/index.js';
-export type { BatonOptions, ExporterName, OtlpProtocol, SamplerName } from './config.js';
+export type { BatonOptions, ExporterName, ExportWait, OtlpProtocol, SamplerName } from './config.js';
 export type { PropagatorName } from './propagation/propagators.js';

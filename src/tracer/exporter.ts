@@ -6,6 +6,16 @@ import type { BatonConfig } from '../config.js';
 import { diagnose } from '../diagnostics.js';
 import { OtlpHttpExporter } from './otlp-http.js';
 
+type Report = (error: unknown) => void;
+
+/**
+ * One diagnostic per process for every way an export to `target` fails, whether the failure
+ * is the export's result or found later (the answer to a request sent without waiting).
+ */
+function exportFailureReport(target: string): Report {
+  return (error) => diagnose('export', `could not export spans to ${target}; spans are dropped until it answers`, error);
+}
+
 /**
  * Wraps the exporter so that a collector that is down, slow or failing is reported once per
  * process, clearly, instead of silently (OTel's default) or on every invocation.
@@ -13,19 +23,17 @@ import { OtlpHttpExporter } from './otlp-http.js';
 class ReportingExporter implements SpanExporter {
   constructor(
     private readonly inner: SpanExporter,
-    private readonly target: string,
+    private readonly report: Report,
   ) {}
 
   export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
     try {
       this.inner.export(spans, (result) => {
-        if (result.code !== ExportResultCode.SUCCESS) {
-          diagnose('export', `could not export spans to ${this.target}; spans are dropped until it answers`, result.error);
-        }
+        if (result.code !== ExportResultCode.SUCCESS) this.report(result.error);
         done(result);
       });
     } catch (error) {
-      diagnose('export', `could not export spans to ${this.target}; spans are dropped until it answers`, error);
+      this.report(error);
       done({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) });
     }
   }
@@ -41,15 +49,19 @@ class ReportingExporter implements SpanExporter {
 
 /** The configured exporter, or undefined for `none`. */
 export function createExporter(config: BatonConfig): SpanExporter | undefined {
-  if (typeof config.exporter !== 'string') return new ReportingExporter(config.exporter, 'the configured exporter');
+  if (typeof config.exporter !== 'string') return new ReportingExporter(config.exporter, exportFailureReport('the configured exporter'));
   if (config.exporter === 'none') return undefined;
   if (config.exporter === 'console') return new ConsoleSpanExporter();
+  const report = exportFailureReport(config.tracesEndpoint);
   const exporter = new OtlpHttpExporter({
     url: config.tracesEndpoint,
     protocol: config.protocol,
     headers: config.headers,
-    // Export happens while the invocation waits; never let one request outlive that bound.
+    // A request never outlives the flush bound by much: with `response` the invocation waits
+    // for it; with `sent` it bounds how long an unanswered request holds a connection.
     timeoutMs: Math.max(1, config.flushTimeoutMs),
+    wait: config.exportWait,
+    onLateFailure: report,
   });
-  return new ReportingExporter(exporter, config.tracesEndpoint);
+  return new ReportingExporter(exporter, report);
 }

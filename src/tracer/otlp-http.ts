@@ -1,22 +1,40 @@
 import { Agent, request as httpRequest } from 'node:http';
-import type { IncomingMessage, RequestOptions } from 'node:http';
+import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import { ExportResultCode } from '@opentelemetry/core';
 import type { ExportResult } from '@opentelemetry/core';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
-import type { OtlpProtocol } from '../config.js';
+import type { ExportWait, OtlpProtocol } from '../config.js';
 
 export interface OtlpHttpOptions {
   readonly url: string;
   readonly protocol: OtlpProtocol;
   readonly headers: Readonly<Record<string, string>>;
+  /** Most a request may wait, idle, for its connection or its answer; then it is abandoned. */
   readonly timeoutMs: number;
+  /** When `export` calls back: once the request is written to the socket, or once it is answered. */
+  readonly wait: ExportWait;
+  /** A failure found after `export` called back (`sent`: an answer that is not 2xx, a socket error, no answer). */
+  readonly onLateFailure: (error: Error) => void;
 }
 
-type Send = (options: RequestOptions, callback: (response: IncomingMessage) => void) => ReturnType<typeof httpRequest>;
+/**
+ * Connections to the collector. In `sent` mode a request is written and its answer read later,
+ * so the next invocation may export while the previous answer is still unread (a warm
+ * invocation that does no I/O of its own gives the event loop no chance to read it): a second
+ * connection takes that request instead of queueing it behind the first. More would only let
+ * more requests sit unanswered at a collector that hangs; a request beyond these queues, and
+ * the invocation's flush bound caps how long it waits. `response` mode uses one: coalesced
+ * flushes never have two requests out at once.
+ */
+const MAX_SOCKETS = 2;
+
+type Send = (options: RequestOptions, callback: (response: IncomingMessage) => void) => ClientRequest;
+
+const SUCCESS: ExportResult = Object.freeze({ code: ExportResultCode.SUCCESS });
 
 /**
- * OTLP/HTTP with OpenTelemetry's own serializers and a single kept-alive connection.
+ * OTLP/HTTP with OpenTelemetry's own serializers and kept-alive connections.
  *
  * Why not `@opentelemetry/exporter-trace-otlp-*`: a Lambda exports once per invocation while
  * the caller waits, to a collector on localhost. Their transport (retry loop, promise queue,
@@ -28,25 +46,31 @@ export class OtlpHttpExporter implements SpanExporter {
   private readonly target: RequestOptions;
   private readonly serialize: (spans: ReadableSpan[]) => Uint8Array | undefined;
   private send: Send | undefined;
-  private readonly agent: Agent | undefined;
+  private agent: Agent | undefined;
+  /** Requests written or being written whose exchange has not ended; forceFlush waits for them. */
+  private unanswered = 0;
+  private idle: (() => void)[] = [];
 
   constructor(private readonly options: OtlpHttpOptions) {
     const url = new URL(options.url);
     const json = options.protocol === 'http/json';
-    this.serialize = (spans) => (json ? JsonTraceSerializer : ProtobufTraceSerializer).serializeRequest(spans);
+    const serializer = json ? JsonTraceSerializer : ProtobufTraceSerializer;
+    this.serialize = (spans) => serializer.serializeRequest(spans);
     const secure = url.protocol === 'https:';
     // Plain HTTP (the collector extension on localhost) needs no TLS: https loads only if asked for.
     if (!secure) {
-      this.agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      this.agent = new Agent({ keepAlive: true, maxSockets: MAX_SOCKETS });
       this.send = httpRequest;
     }
+    // One options object for every request: Node copies it and does not change it, and
+    // `end(body)` adds Content-Length, so nothing here is rebuilt per export.
     this.target = {
       method: 'POST',
       protocol: url.protocol,
       hostname: url.hostname.replace(/^\[|\]$/g, ''),
       port: url.port,
       path: `${url.pathname}${url.search}`,
-      headers: { ...options.headers, 'content-type': json ? 'application/json' : 'application/x-protobuf' },
+      headers: Object.freeze({ ...options.headers, 'content-type': json ? 'application/json' : 'application/x-protobuf' }),
       agent: this.agent,
       timeout: options.timeoutMs,
     };
@@ -61,8 +85,8 @@ export class OtlpHttpExporter implements SpanExporter {
     if (this.send === undefined) {
       void import('node:https').then(
         (https) => {
-          const agent = new https.Agent({ keepAlive: true, maxSockets: 1 });
-          this.target.agent = agent;
+          this.agent = new https.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS });
+          this.target.agent = this.agent;
           this.send = https.request;
           this.post(body, done);
         },
@@ -74,39 +98,66 @@ export class OtlpHttpExporter implements SpanExporter {
   }
 
   private post(body: Uint8Array, done: (result: ExportResult) => void): void {
-    let settled = false;
-    const finish = (result: ExportResult): void => {
-      if (settled) return;
-      settled = true;
-      done(result);
+    // `called`: done has been called. `over`: the exchange has its outcome. In `sent` mode
+    // done is called once the body is written; a failure found after that is a late one.
+    let called = false;
+    let over = false;
+    const end = (error: Error | undefined): void => {
+      if (over) return;
+      over = true;
+      this.answered();
+      if (!called) {
+        called = true;
+        done(error === undefined ? SUCCESS : { code: ExportResultCode.FAILED, error });
+      } else if (error !== undefined) {
+        this.options.onLateFailure(error);
+      }
     };
+    this.unanswered++;
     try {
-      const req = (this.send as Send)({ ...this.target, headers: { ...this.target.headers, 'content-length': body.byteLength } }, (res) => {
+      const req = (this.send as Send)(this.target, (res) => {
         res.resume(); // the body of an OTLP success is empty or a partial-success report we do not act on
-        res.on('end', () => {
-          const status = res.statusCode ?? 0;
-          finish(
-            status >= 200 && status < 300
-              ? { code: ExportResultCode.SUCCESS }
-              : { code: ExportResultCode.FAILED, error: new Error(`the collector answered HTTP ${status}`) },
-          );
-        });
-        res.on('error', (error) => finish({ code: ExportResultCode.FAILED, error }));
+        const status = res.statusCode ?? 0;
+        end(status >= 200 && status < 300 ? undefined : new Error(`the collector answered HTTP ${status}`));
       });
-      req.on('timeout', () => req.destroy(new Error(`no answer within ${this.options.timeoutMs} ms`)));
-      req.on('error', (error) => finish({ code: ExportResultCode.FAILED, error }));
+      req.on('timeout', () => {
+        // After Lambda thaws the process, an expired timer runs before the event loop polls
+        // sockets, so an answer already waiting in this one has not been read yet. Look once
+        // more after that poll (setImmediate runs after it) before calling it lost.
+        setImmediate(() => {
+          if (!over) req.destroy(new Error(`no answer within ${this.options.timeoutMs} ms`));
+        });
+      });
+      req.on('error', end);
+      if (this.options.wait === 'sent') {
+        // 'finish': the socket is connected and has taken the whole request. On loopback the
+        // bytes are then in the collector's receive buffer, even if Lambda freezes us now.
+        req.on('finish', () => {
+          if (called) return;
+          called = true;
+          done(SUCCESS);
+        });
+      }
       req.end(body);
     } catch (error) {
-      finish({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) });
+      end(error instanceof Error ? error : new Error(String(error)));
     }
   }
 
-  shutdown(): Promise<void> {
-    this.agent?.destroy();
-    return Promise.resolve();
+  private answered(): void {
+    if (--this.unanswered > 0 || this.idle.length === 0) return;
+    const waiting = this.idle;
+    this.idle = [];
+    for (const resolve of waiting) resolve();
   }
 
+  shutdown(): Promise<void> {
+    return this.forceFlush().then(() => this.agent?.destroy());
+  }
+
+  /** Resolves once every request sent has its answer or has failed (bounded by `timeoutMs`). */
   forceFlush(): Promise<void> {
-    return Promise.resolve();
+    if (this.unanswered === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
   }
 }

@@ -19,7 +19,10 @@ export interface Tracing {
   readonly config: BatonConfig;
   readonly tracer: Tracer;
   readonly propagation: Propagation;
-  /** Export what has ended, waiting at most `boundMs`. Never rejects. */
+  /**
+   * Export what has ended, waiting at most `boundMs` for the export to settle (with
+   * `exportWait: 'sent'`, the request is written; with `'response'`, answered). Never rejects.
+   */
   flush(boundMs: number): Promise<void>;
 }
 
@@ -38,12 +41,15 @@ function processState(): ProcessState {
   return (holder[STATE] ??= {});
 }
 
+const RESOLVED = Promise.resolve();
+
 function createTracing(config: BatonConfig, env: NodeJS.ProcessEnv): Tracing {
   const exporter = createExporter(config);
+  const processor = exporter === undefined ? undefined : new InvocationSpanProcessor(exporter);
   const provider = new TracerProvider({
     resource: lambdaResource(config, env),
     sampler: createSampler(config),
-    spanProcessors: exporter === undefined ? [] : [new InvocationSpanProcessor(exporter)],
+    spanProcessors: processor === undefined ? [] : [processor],
   });
   const propagation = createPropagation(config.propagators);
 
@@ -54,66 +60,87 @@ function createTracing(config: BatonConfig, env: NodeJS.ProcessEnv): Tracing {
   }
   propagationApi.setGlobalPropagator(propagation.injector);
 
-  const flushOnce = coalesce(() => provider.forceFlush());
   return {
     config,
     tracer: provider.getTracer(TRACER_NAME),
     propagation,
-    // With no exporter there is nothing to wait for.
-    flush: exporter === undefined ? () => Promise.resolve() : (boundMs) => flushWithin(flushOnce, boundMs),
+    // With no exporter there is nothing to wait for. Otherwise the processor is flushed
+    // directly: the provider's forceFlush adds a 30 s timer and three promises per call.
+    flush: processor === undefined ? () => RESOLVED : flushWithin(coalesce((done) => processor.flush(done))),
   };
 }
+
+/** Something to flush: calls `done` exactly once, when it has settled. */
+export type Flush = (done: () => void) => void;
 
 /**
  * Concurrent invocations each ask for a flush when they end. One export at a time, and
  * while it runs, every later request shares the single follow-up flush that will carry
  * their spans: the exporter's concurrency limit is never the reason spans are dropped.
  */
-export function coalesce(flush: () => Promise<void>): () => Promise<void> {
-  let running: Promise<void> | undefined;
-  let next: Promise<void> | undefined;
-  const start = (): Promise<void> => {
-    const current = flush().finally(() => {
-      running = undefined;
-    });
-    running = current;
-    return current;
+export function coalesce(flush: Flush): Flush {
+  let running = false;
+  // Callers of the follow-up flush, which starts when the running one settles.
+  let waiting: (() => void)[] | undefined;
+  const start = (callers: readonly (() => void)[]): void => {
+    running = true;
+    let settled = false;
+    const settle = (): void => {
+      if (settled) return;
+      settled = true;
+      running = false;
+      const next = waiting;
+      waiting = undefined;
+      if (next !== undefined) start(next);
+      for (const done of callers) done();
+    };
+    try {
+      flush(settle);
+    } catch (error) {
+      diagnose('flush', 'exporting spans failed', error);
+      settle();
+    }
   };
-  return () => {
-    if (running === undefined) return start();
-    next ??= running.then(
-      () => {
-        next = undefined;
-        return start();
-      },
-      () => {
-        next = undefined;
-        return start();
-      },
-    );
-    return next;
+  return (done) => {
+    if (running) (waiting ??= []).push(done);
+    else start([done]);
   };
 }
 
-async function flushWithin(flushOnce: () => Promise<void>, boundMs: number): Promise<void> {
-  if (!(boundMs > 0)) {
-    diagnose('flush-skipped', 'no time was left before the deadline to export spans; they are sent with the next invocation');
-    return;
-  }
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((resolve) => {
-    timer = setTimeout(() => resolve('late'), boundMs);
-  });
-  try {
-    const outcome = await Promise.race([flushOnce().then(() => 'done' as const), late]);
-    if (outcome === 'late') {
-      diagnose('flush-late', `exporting spans took longer than ${boundMs} ms; invocations no longer wait for it`);
+/**
+ * `flush`, waiting at most `boundMs`; never rejects. The bound's timer is armed only if the
+ * flush has not already settled (it settles at once when nothing ended).
+ */
+export function flushWithin(flush: Flush): (boundMs: number) => Promise<void> {
+  return (boundMs) => {
+    if (!(boundMs > 0)) {
+      diagnose('flush-skipped', 'no time was left before the deadline to export spans; they are sent with the next invocation');
+      return RESOLVED;
     }
-  } catch (error) {
-    diagnose('flush', 'exporting spans failed', error);
-  } finally {
-    clearTimeout(timer);
-  }
+    return new Promise<void>((resolve) => {
+      let over = false;
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        flush(() => {
+          if (over) return;
+          over = true;
+          if (timer !== undefined) clearTimeout(timer);
+          resolve();
+        });
+      } catch (error) {
+        over = true;
+        diagnose('flush', 'exporting spans failed', error);
+        resolve();
+      }
+      if (over) return;
+      timer = setTimeout(() => {
+        if (over) return;
+        over = true;
+        diagnose('flush-late', `exporting spans took longer than ${boundMs} ms; invocations no longer wait for it`);
+        resolve();
+      }, boundMs);
+    });
+  };
 }
 
 /**

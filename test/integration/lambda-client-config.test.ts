@@ -8,6 +8,7 @@ import { instrumentLambdaClient } from '../../src/index.js';
 import { getTracing, resetTracingForTests } from '../../src/tracer/provider.js';
 import { startFakeLambda } from '../support/fake-lambda.js';
 import type { FakeLambda } from '../support/fake-lambda.js';
+import { exportsAnswered } from '../support/exports.js';
 import { startOtlpReceiver } from '../support/otlp-receiver.js';
 import type { OtlpReceiver } from '../support/otlp-receiver.js';
 
@@ -57,6 +58,7 @@ describe('an instrumented Lambda client', () => {
 
     expect(lambda.requests[0]?.body.toString()).toBe('{"a":1}');
     await tracing.flush(5000);
+    await exportsAnswered();
     expect(receiver.spans.filter((s) => s.kind === CLIENT)).toHaveLength(1);
   });
 

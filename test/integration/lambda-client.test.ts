@@ -16,6 +16,7 @@ import { getTracing } from '../../src/tracer/provider.js';
 import type { Tracing } from '../../src/tracer/provider.js';
 import { closedPort, startFakeLambda } from '../support/fake-lambda.js';
 import type { FakeLambda, ReceivedInvoke } from '../support/fake-lambda.js';
+import { exportsAnswered } from '../support/exports.js';
 import { startOtlpReceiver } from '../support/otlp-receiver.js';
 import type { OtlpReceiver, ReceivedSpan } from '../support/otlp-receiver.js';
 
@@ -42,6 +43,7 @@ afterAll(async () => {
 beforeEach(async () => {
   // Spans a previous test ended but did not export must not count for this one.
   await tracing.flush(5000);
+  await exportsAnswered();
   receiver.reset();
   lambda.reset();
   diagnostics.length = 0;
@@ -89,6 +91,7 @@ async function inInvocation<T>(work: () => Promise<T>): Promise<T> {
 /** Export what has ended and return the spans the receiver has. */
 async function exported(): Promise<ReceivedSpan[]> {
   await tracing.flush(5000);
+  await exportsAnswered();
   return receiver.spans.slice();
 }
 

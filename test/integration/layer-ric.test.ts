@@ -131,7 +131,9 @@ suite('the layer under aws-lambda-ric', () => {
       expect(first.error, ric.stderr()).toBeUndefined();
       expect(JSON.parse((first.result as { body: string }).body).active).toBe(true);
       expect(second.result).toBeDefined();
-      // Both invocations' spans were exported before their responses.
+      // Both invocations' spans were sent before their responses; the receiver, in this
+      // process, may not have read the second yet when the runtime API hands us the result.
+      await receiver.waitForSpans(2, 2_000);
       expect(receiver.spans).toHaveLength(2);
       const [, traceId, parentId] = event.headers.traceparent.split('-');
       for (const span of receiver.spans) expect(span).toMatchObject({ traceId, parentSpanId: parentId, name: 'GET /orders/{id}' });
@@ -181,6 +183,7 @@ suite('the layer under aws-lambda-ric', () => {
       const header = lambdaEndpoint.requests[0]?.headers['x-amz-client-context'];
       expect(header, 'the invoke carried no client context').toBeDefined();
       const custom = JSON.parse(Buffer.from(String(header), 'base64').toString('utf8')).custom;
+      await receiver.waitForSpans(2, 2_000); // the invocation's SERVER span and its CLIENT span
       const client = receiver.spans.find((s) => s.kind === 3);
       expect(custom.traceparent).toBe(`00-${client?.traceId}-${client?.spanId}-01`);
       expect(client?.attributes['faas.invoked_name']).toBe('orders-worker');

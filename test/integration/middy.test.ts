@@ -4,6 +4,7 @@ import { traced, tracingMiddleware } from '../../src/middy/index.js';
 import type { MiddyLike } from '../../src/middy/index.js';
 import { getTracing } from '../../src/tracer/provider.js';
 import { loadEvent } from '../support/fixtures.js';
+import { exportsAnswered } from '../support/exports.js';
 import { lambdaContext } from '../support/lambda-context.js';
 import { startOtlpReceiver } from '../support/otlp-receiver.js';
 import type { OtlpReceiver } from '../support/otlp-receiver.js';
@@ -20,7 +21,11 @@ beforeAll(async () => {
   getTracing({ endpoint: receiver.url, protocol: 'http/json' }, {});
 });
 afterAll(() => receiver.close());
-beforeEach(() => receiver.reset());
+beforeEach(async () => {
+  // A previous test's export may still be on its way: it must not count for this one.
+  await exportsAnswered();
+  receiver.reset();
+});
 
 describe(`middy (${middyPackage})`, () => {
   it('makes the invocation span active in the handler and in a nested await, and gives it to middlewares', async () => {
@@ -42,6 +47,7 @@ describe(`middy (${middyPackage})`, () => {
 
     const event = loadEvent('apigw-rest', 'w3c');
     await handler(event, lambdaContext());
+    await exportsAnswered();
 
     expect(receiver.spans).toHaveLength(1);
     const [span] = receiver.spans;
@@ -56,6 +62,7 @@ describe(`middy (${middyPackage})`, () => {
       .use({ before: () => ({ statusCode: 304 }) });
     const result = await handler(loadEvent('apigw-rest', 'w3c'), lambdaContext());
     expect(result).toEqual({ statusCode: 304 });
+    await exportsAnswered();
     expect(receiver.spans).toHaveLength(1);
     expect(receiver.spans[0]?.attributes['http.response.status_code']).toBe(304);
   });
@@ -71,6 +78,7 @@ describe(`middy (${middyPackage})`, () => {
       },
     });
     await expect(handler(loadEvent('apigw-rest', 'w3c'), lambdaContext())).resolves.toEqual({ statusCode: 502, body: 'try later' });
+    await exportsAnswered();
     expect(receiver.spans).toHaveLength(1);
     expect(receiver.spans[0]?.status.code).toBe(SpanStatusCode.ERROR);
     expect(receiver.spans[0]?.attributes['http.response.status_code']).toBe(502);
@@ -86,6 +94,7 @@ describe(`middy (${middyPackage})`, () => {
     );
     await expect(handler(loadEvent('invoke', 'plain'), lambdaContext({ timeoutMs: 400 }))).rejects.toThrow();
     await new Promise((r) => setTimeout(r, 50));
+    await exportsAnswered();
     expect(receiver.spans).toHaveLength(1);
     expect(receiver.spans[0]?.attributes['baton.timeout']).toBe(true);
     expect(receiver.spans[0]?.status.code).toBe(SpanStatusCode.ERROR);
@@ -99,6 +108,7 @@ describe(`middy (${middyPackage})`, () => {
       }),
     );
     await expect(handler(loadEvent('sqs', 'w3c-single'), lambdaContext())).rejects.toBe(failure);
+    await exportsAnswered();
     expect(receiver.spans[0]?.events[0]?.attributes['exception.type']).toBe('RangeError');
   });
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { withRecord, withTracing } from '../../src/index.js';
 import { getTracing } from '../../src/tracer/provider.js';
 import { loadEvent } from '../support/fixtures.js';
+import { exportsAnswered } from '../support/exports.js';
 import { lambdaContext } from '../support/lambda-context.js';
 import { startOtlpReceiver } from '../support/otlp-receiver.js';
 import type { OtlpReceiver, ReceivedSpan } from '../support/otlp-receiver.js';
@@ -15,7 +16,11 @@ beforeAll(async () => {
   getTracing({ endpoint: receiver.url, protocol: 'http/json', serviceName: 'orders' }, {});
 });
 afterAll(() => receiver.close());
-beforeEach(() => receiver.reset());
+beforeEach(async () => {
+  // A previous test's export may still be on its way: it must not count for this one.
+  await exportsAnswered();
+  receiver.reset();
+});
 
 const SERVER = 2;
 const CONSUMER = 5;
@@ -30,7 +35,8 @@ describe('withTracing', () => {
     const result = await handler(event, lambdaContext());
 
     expect(result).toEqual({ statusCode: 201, body: 'created' });
-    // Exported before the wrapper returned: no waiting needed.
+    // Sent before the wrapper returned; the receiver stores it before it answers.
+    await exportsAnswered();
     expect(receiver.spans).toHaveLength(1);
     const [span] = receiver.spans;
     const [, traceId, parentId] = event.headers.traceparent.split('-');
@@ -52,6 +58,7 @@ describe('withTracing', () => {
     event.headers.authorization = 'Bearer secret-token';
     event.headers.cookie = 'session=secret-cookie';
     await withTracing(async () => ({ statusCode: 200 }))(event, lambdaContext());
+    await exportsAnswered();
     const values = JSON.stringify(receiver.spans[0]?.attributes);
     expect(values).not.toContain('secret-token');
     expect(values).not.toContain('secret-cookie');
@@ -75,6 +82,7 @@ describe('withTracing', () => {
     });
 
     await handler(loadEvent('apigw-rest', 'w3c'), lambdaContext());
+    await exportsAnswered();
 
     const invocation = receiver.spans.find((s) => s.kind === SERVER);
     expect(seen).toEqual([invocation?.spanId, invocation?.spanId, invocation?.spanId]);
@@ -97,6 +105,7 @@ describe('withTracing', () => {
       throw failure;
     });
     await expect(handler(loadEvent('invoke', 'plain'), lambdaContext())).rejects.toBe(failure);
+    await exportsAnswered();
     const [span] = receiver.spans;
     expect(span?.status.code).toBe(SpanStatusCode.ERROR);
     expect(span?.events[0]).toMatchObject({ name: 'exception', attributes: { 'exception.type': 'TypeError', 'exception.message': 'boom' } });
@@ -105,6 +114,7 @@ describe('withTracing', () => {
   it('treats a 5xx response as an error and a 4xx as not', async () => {
     await withTracing(async () => ({ statusCode: 503 }))(loadEvent('apigw-rest', 'w3c'), lambdaContext());
     await withTracing(async () => ({ statusCode: 404 }))(loadEvent('apigw-rest', 'w3c'), lambdaContext());
+    await exportsAnswered();
     expect(receiver.spans.map((s) => [s.attributes['http.response.status_code'], s.status.code])).toEqual([
       [503, SpanStatusCode.ERROR],
       [404, SpanStatusCode.UNSET],
@@ -118,6 +128,7 @@ describe('withTracing', () => {
     const failing = withTracing((_event: unknown, _context: unknown, callback: (e: unknown) => void) => callback(new Error('cb failed')));
     await expect(ok(loadEvent('apigw-rest', 'w3c'), lambdaContext())).resolves.toEqual({ statusCode: 200, body: 'cb' });
     await expect(failing(loadEvent('apigw-rest', 'w3c'), lambdaContext())).rejects.toThrow('cb failed');
+    await exportsAnswered();
     expect(receiver.spans.map((s) => s.status.code)).toEqual([SpanStatusCode.UNSET, SpanStatusCode.ERROR]);
   });
 
@@ -136,6 +147,7 @@ describe('withTracing', () => {
     await handler(loadEvent('function-url', 'b3-single'), { write: (s: string) => chunks.push(s), end: () => undefined }, context);
     expect((handler as unknown as Record<symbol, unknown>)[marker]).toBe('response');
     expect(chunks).toEqual([`hello ${context.awsRequestId}`]);
+    await exportsAnswered();
     expect(receiver.spans[0]?.attributes['faas.invocation.id']).toBe(context.awsRequestId);
   });
 
@@ -146,6 +158,7 @@ describe('withTracing', () => {
       seen = e;
     })(event, lambdaContext());
     expect(seen).not.toHaveProperty('_baton');
+    await exportsAnswered();
     const [, traceId] = loadEvent('invoke', 'async-envelope')._baton.traceparent.split('-');
     expect(receiver.spans[0]?.traceId).toBe(traceId);
   });
@@ -160,6 +173,7 @@ describe('withTracing', () => {
       }
     });
     await handler(event, lambdaContext());
+    await exportsAnswered();
 
     const batch = receiver.spans.find((s) => s.kind === CONSUMER && s.attributes['messaging.batch.message_count'] === 10);
     expect(batch?.name).toBe('process orders-queue');
@@ -186,6 +200,7 @@ describe('withTracing', () => {
   it('parents a single-message batch by its producer', async () => {
     const event = loadEvent('sqs', 'w3c-single');
     await withTracing(async () => undefined)(event, lambdaContext());
+    await exportsAnswered();
     const [, traceId, spanId] = event.Records[0].messageAttributes.traceparent.stringValue.split('-');
     expect(receiver.spans[0]).toMatchObject({ kind: CONSUMER, traceId, parentSpanId: spanId });
     expect(receiver.spans[0]?.attributes['messaging.message.id']).toBe(event.Records[0].messageId);
@@ -206,6 +221,7 @@ describe('withTracing', () => {
     expect(span?.status.code).toBe(SpanStatusCode.ERROR);
     release();
     await expect(pending).resolves.toBe('late');
+    await exportsAnswered();
     expect(receiver.spans).toHaveLength(1);
   });
 
