@@ -162,6 +162,17 @@ function tracesEndpoint(options: BatonOptions, env: NodeJS.ProcessEnv): string {
 }
 
 /**
+ * `sent` for a collector on loopback: the collector extension listens in the same sandbox, so
+ * bytes on its socket are already in its receive buffer when Lambda freezes us, and waiting
+ * for its answer costs a round trip per invocation for no delivery guarantee. `response` for
+ * any other host: there, written bytes may still sit in our send buffer at the freeze.
+ */
+export function defaultExportWait(endpoint: string): ExportWait {
+  const host = URL.canParse(endpoint) ? new URL(endpoint).hostname : '';
+  return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host) ? 'sent' : 'response';
+}
+
+/**
  * Resolve options, then environment, then defaults, once. Invalid values get one diagnostic
  * and a safe default; this never throws.
  */
@@ -172,6 +183,7 @@ export function resolveConfig(options: BatonOptions = {}, env: NodeJS.ProcessEnv
   if (samplerArg !== undefined && !(samplerArg >= 0 && samplerArg <= 1)) {
     diagnose('config:OTEL_TRACES_SAMPLER_ARG', `OTEL_TRACES_SAMPLER_ARG="${String(samplerArg)}" is not a ratio in [0, 1]; using 1`);
   }
+  const endpoint = tracesEndpoint(options, env);
   return Object.freeze({
     enabled: options.enabled ?? bool('BATON_ENABLED', env['BATON_ENABLED'], true),
     serviceName: options.serviceName ?? nonEmpty(env['OTEL_SERVICE_NAME']),
@@ -179,13 +191,10 @@ export function resolveConfig(options: BatonOptions = {}, env: NodeJS.ProcessEnv
     propagators: options.propagators ?? parsePropagatorList(env['OTEL_PROPAGATORS']),
     xrayEnvironmentAsParent: options.xrayEnvironmentAsParent ?? bool('BATON_XRAY_PARENT', env['BATON_XRAY_PARENT'], false),
     exporter: options.exporter ?? oneOf('OTEL_TRACES_EXPORTER', env['OTEL_TRACES_EXPORTER'], EXPORTERS, 'otlp'),
-    tracesEndpoint: tracesEndpoint(options, env),
+    tracesEndpoint: endpoint,
     headers: Object.freeze({ ...parseKeyValueList('OTEL_EXPORTER_OTLP_HEADERS', env['OTEL_EXPORTER_OTLP_HEADERS']), ...options.headers }),
     protocol: options.protocol ?? oneOf('OTEL_EXPORTER_OTLP_PROTOCOL', env['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'] ?? env['OTEL_EXPORTER_OTLP_PROTOCOL'], PROTOCOLS, 'http/protobuf'),
-    // `sent`: the collector extension listens in the same sandbox, so bytes on its loopback
-    // socket are already in its receive buffer when Lambda freezes us; waiting for its answer
-    // costs a round trip per invocation and adds no delivery guarantee.
-    exportWait: options.exportWait ?? oneOf('BATON_EXPORT_WAIT', env['BATON_EXPORT_WAIT'], EXPORT_WAITS, 'sent'),
+    exportWait: options.exportWait ?? oneOf('BATON_EXPORT_WAIT', env['BATON_EXPORT_WAIT'], EXPORT_WAITS, defaultExportWait(endpoint)),
     sampler: options.sampler ?? oneOf('OTEL_TRACES_SAMPLER', samplerEnv, SAMPLERS, 'parentbased_always_on'),
     samplerArg: samplerArg !== undefined && samplerArg >= 0 && samplerArg <= 1 ? samplerArg : undefined,
     flushTimeoutMs: options.flushTimeoutMs ?? count('BATON_FLUSH_TIMEOUT_MS', env['BATON_FLUSH_TIMEOUT_MS'], DEFAULT_FLUSH_TIMEOUT_MS),

@@ -11,9 +11,21 @@ beforeEach(() => {
 afterEach(() => resetDiagnostics());
 
 describe('exportWait', () => {
-  it('defaults to sent', () => {
+  it('defaults to sent for the collector extension on localhost', () => {
     expect(resolveConfig({}, {}).exportWait).toBe('sent');
     expect(diagnostics).toEqual([]);
+  });
+
+  it('defaults to sent for any loopback endpoint, and to response for any other host', () => {
+    const waitFor = (endpoint: string) => resolveConfig({}, { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint }).exportWait;
+    expect(waitFor('http://127.0.0.1:4318')).toBe('sent');
+    expect(waitFor('http://127.8.9.10:4318')).toBe('sent');
+    expect(waitFor('http://[::1]:4318')).toBe('sent');
+    expect(waitFor('http://LOCALHOST:4318')).toBe('sent');
+    expect(waitFor('https://otlp.example.com')).toBe('response');
+    expect(waitFor('http://10.0.0.7:4318')).toBe('response');
+    expect(waitFor('http://127.0.0.1.example.com:4318')).toBe('response');
+    expect(resolveConfig({ tracesEndpoint: 'https://otlp.example.com/v1/traces', exportWait: 'sent' }, {}).exportWait).toBe('sent');
   });
 
   it('reads BATON_EXPORT_WAIT, whatever its case and spacing', () => {
