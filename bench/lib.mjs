@@ -22,7 +22,12 @@ export async function startSinkProcess() {
   const { fork } = await import('node:child_process');
   const child = fork(new URL('./sink.mjs', import.meta.url), [], { stdio: 'ignore' });
   const url = await new Promise((resolve) => child.once('message', (m) => resolve(m.url)));
-  return { url, close: async () => child.kill() };
+  const requests = () =>
+    new Promise((resolve) => {
+      child.once('message', (m) => resolve(m.requests));
+      child.send('count');
+    });
+  return { url, requests, close: async () => child.kill() };
 }
 
 /** An OTLP/HTTP sink that answers 200 and counts what it received. */

@@ -12,7 +12,7 @@ import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 export function otelWrap(handler, endpoint) {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }));
-  const spanProcessors = endpoint === undefined ? [] : [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${endpoint}/v1/traces` }))];
+  const spanProcessors = endpoint === undefined ? [] : [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${endpoint}/v1/traces` }) })];
   const provider = new TracerProvider({ spanProcessors });
   trace.setGlobalTracerProvider(provider);
   // Not enabled: that would hook the module named by _HANDLER. The wrapper it applies to

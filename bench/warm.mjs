@@ -28,11 +28,18 @@ const cases = { 'API Gateway': text('apigw-rest', 'w3c'), 'SQS batch of 10': tex
 const rows = [];
 for (const [label, json] of Object.entries(cases)) {
   const context = lambdaContext();
+  const before = await sink?.requests();
   const samples = await interleaved(
     { bare: () => work(JSON.parse(json), context), traced: () => traced(JSON.parse(json), context) },
     iterations,
     warmup,
   );
+  if (sink !== undefined) {
+    // Every traced invocation exports its span: fewer requests means an export that failed quietly.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const arrived = (await sink.requests()) - before;
+    if (arrived < (iterations + warmup) * 0.9) throw new Error(`${mode}, ${label}: the sink received ${arrived} exports for ${iterations + warmup} invocations`);
+  }
   const b = summarise(samples.bare);
   const t = summarise(samples.traced);
   rows.push({ case: label, mode, bareP50: b.p50, tracedP50: t.p50, deltaP50: t.p50 - b.p50, bareP99: b.p99, tracedP99: t.p99, deltaP99: t.p99 - b.p99 });

@@ -16,6 +16,7 @@ export interface BatonPluginOptions {
   lambdaClient?: boolean;
   payloadEnvelope?: boolean;
   flushTimeoutMs?: number;
+  exportWait?: 'sent' | 'response';
 }
 
 const PROPAGATORS = ['tracecontext', 'baggage', 'b3', 'b3multi', 'xray', 'xray-lambda', 'none'];
@@ -37,6 +38,7 @@ export const OPTIONS_SCHEMA = {
     lambdaClient: { type: 'boolean' },
     payloadEnvelope: { type: 'boolean' },
     flushTimeoutMs: { type: 'number', minimum: 0 },
+    exportWait: { enum: ['sent', 'response'] },
   },
   additionalProperties: false,
 } as const;
@@ -81,5 +83,6 @@ export function environmentFor(options: BatonPluginOptions): Record<string, stri
   if (options.lambdaClient !== undefined) env['BATON_LAMBDA_CLIENTS'] = String(options.lambdaClient);
   if (options.payloadEnvelope !== undefined) env['BATON_PAYLOAD_ENVELOPE'] = String(options.payloadEnvelope);
   if (options.flushTimeoutMs !== undefined) env['BATON_FLUSH_TIMEOUT_MS'] = String(options.flushTimeoutMs);
+  if (options.exportWait !== undefined) env['BATON_EXPORT_WAIT'] = options.exportWait;
   return env;
 }

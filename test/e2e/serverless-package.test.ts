@@ -61,6 +61,7 @@ describe('the Serverless Framework plugin', () => {
       OTEL_TRACES_SAMPLER: 'parentbased_always_on',
       BATON_LAMBDA_CLIENTS: 'true',
       BATON_PAYLOAD_ENVELOPE: 'true',
+      BATON_EXPORT_WAIT: 'sent',
     });
   });
 
