@@ -78,7 +78,9 @@ class FoundIn implements Found {
 }
 
 export function extractFrom(carrier: Carrier, extractors: readonly NamedPropagator[], baggage: Propagation['baggage']): Found | undefined {
+  const xrayOnly = carrier.getter.xrayOnly === true;
   for (const { name, propagator } of extractors) {
+    if (xrayOnly && name !== 'xray') continue;
     let context = propagator.extract(ROOT_CONTEXT, carrier.carrier, carrier.getter);
     // Each of our propagators sets a span only for a valid context (W3C by its pattern, B3 and
     // X-Ray by isSpanContextValid), so checking again here would only repeat the work.

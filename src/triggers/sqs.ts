@@ -9,6 +9,11 @@ import type { BatchRecord, Carrier } from './types.js';
 
 const awsTraceHeader = xrayFieldGetter('AWSTraceHeader');
 
+function hasKeys(value: object): boolean {
+  for (const _ in value) return true;
+  return false;
+}
+
 /**
  * Only an SNS notification or an EventBridge event in the body can carry a context. Most
  * bodies are neither, and can be up to 256 KB: a substring search is far cheaper than a parse.
@@ -26,7 +31,7 @@ function mayCarryContext(body: unknown): boolean {
 function* recordCarriers(record: unknown, index: number): Iterable<Carrier> {
   const at = `sqs.Records[${index}]`;
   const attributes = field(record, 'messageAttributes');
-  if (isObject(attributes)) yield { path: `${at}.messageAttributes`, carrier: attributes, getter: sqsAttributeGetter };
+  if (isObject(attributes) && hasKeys(attributes)) yield { path: `${at}.messageAttributes`, carrier: attributes, getter: sqsAttributeGetter };
   const body = mayCarryContext(field(record, 'body')) ? parseObject(field(record, 'body')) : undefined;
   if (body !== undefined) {
     const notification = field(body, 'MessageAttributes');
