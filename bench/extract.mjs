@@ -10,7 +10,7 @@ const { extractInvocation, createPropagation } = await import(`data:text/javascr
 export async function extraction(iterations = Number(process.env.BENCH_ITERATIONS ?? 20000)) {
   const settings = { propagation: createPropagation(undefined), xrayEnvironmentAsParent: false };
   const rows = [];
-  for (const [label, event] of [['API Gateway', loadEvent('apigw-rest', 'w3c')], ['SQS batch of 10', loadEvent('sqs', 'batch-mixed')]]) {
+  for (const [label, event] of [['API Gateway', loadEvent('apigw-rest', 'w3c')], ['SQS batch of 10, W3C', loadEvent('sqs', 'batch-w3c')], ['SQS batch of 10, mixed carriers', loadEvent('sqs', 'batch-mixed')]]) {
     const context = { awsRequestId: 'r' };
     const samples = [];
     for (let i = 0; i < iterations + 2000; i++) {

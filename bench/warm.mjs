@@ -24,7 +24,13 @@ if (mode.startsWith('otel')) {
 
 // Each invocation gets a fresh event parsed from JSON text, as the runtime gives one.
 const text = (trigger, name) => readFileSync(new URL(`../test/events/${trigger}/${name}.json`, import.meta.url), 'utf8');
-const cases = { 'API Gateway': text('apigw-rest', 'w3c'), 'SQS batch of 10': text('sqs', 'batch-mixed') };
+// Two batches: every record from an instrumented producer (the usual case), and one record of
+// each kind of carrier (W3C, B3, X-Ray only, SNS-shaped body, none: the worst case).
+const cases = {
+  'API Gateway': text('apigw-rest', 'w3c'),
+  'SQS batch of 10, W3C': text('sqs', 'batch-w3c'),
+  'SQS batch of 10, mixed carriers': text('sqs', 'batch-mixed'),
+};
 const rows = [];
 for (const [label, json] of Object.entries(cases)) {
   const context = lambdaContext();
