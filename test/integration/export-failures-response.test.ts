@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { resetDiagnostics, setDiagnosticSink } from '../../src/diagnostics.js';
 import { withTracing } from '../../src/index.js';
 import { getTracing } from '../../src/tracer/provider.js';
-import { exportsAnswered } from '../support/exports.js';
+import { exportsAnswered, timed } from '../support/exports.js';
 import { loadEvent } from '../support/fixtures.js';
 import { lambdaContext } from '../support/lambda-context.js';
 import { startOtlpReceiver } from '../support/otlp-receiver.js';
@@ -34,12 +34,6 @@ beforeEach(async () => {
   diagnostics.length = 0;
   resetDiagnostics();
 });
-
-async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
-  const start = performance.now();
-  const value = await work();
-  return { value, ms: performance.now() - start };
-}
 
 describe('exportWait: response', () => {
   it('has the spans stored at the collector when the invocation returns', async () => {

@@ -10,3 +10,10 @@ export async function exportsAnswered(): Promise<void> {
   const global = trace.getTracerProvider() as { getDelegate?: () => { forceFlush?: () => Promise<void> } };
   await global.getDelegate?.().forceFlush?.();
 }
+
+/** Run `work` and say how long it took, in milliseconds. */
+export async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const start = performance.now();
+  const value = await work();
+  return { value, ms: performance.now() - start };
+}
