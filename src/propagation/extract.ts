@@ -40,8 +40,11 @@ export interface ExtractSettings {
   readonly xrayEnvironmentAsParent: boolean;
 }
 
-/** The field each propagator is keyed on, to name the source. */
-const SOURCE_FIELDS = { tracecontext: ['traceparent'], b3: ['b3', 'x-b3-traceid'], xray: [XRAY_HEADER] } as const;
+/**
+ * The fields each propagator is keyed on: they name the source, and one lookup each tells
+ * whether the propagator can find anything in a carrier (our getters match any case).
+ */
+const KEY_FIELDS = { tracecontext: ['traceparent'], b3: ['b3', 'x-b3-traceid'], xray: [XRAY_HEADER] } as const;
 
 /** The function's own X-Ray header, read under its variable's name so its source reads `env._X_AMZN_TRACE_ID`. */
 const ENV_XRAY_FIELD = '_X_AMZN_TRACE_ID';
@@ -69,7 +72,7 @@ class FoundIn implements Found {
   get source(): string {
     if (this.#source === undefined) {
       const { getter, carrier, path } = this.carrier;
-      const fields = SOURCE_FIELDS[this.field];
+      const fields = KEY_FIELDS[this.field];
       const key = fields.map((f) => getter.spelling(carrier, f)).find((k) => k !== undefined);
       this.#source = `${path}.${key ?? fields[0]}`;
     }
@@ -77,10 +80,17 @@ class FoundIn implements Found {
   }
 }
 
+function carries(carrier: Carrier, fields: readonly string[]): boolean {
+  for (const field of fields) if (carrier.getter.get(carrier.carrier, field) !== undefined) return true;
+  return false;
+}
+
 export function extractFrom(carrier: Carrier, extractors: readonly NamedPropagator[], baggage: Propagation['baggage']): Found | undefined {
-  const xrayOnly = carrier.getter.xrayOnly === true;
   for (const { name, propagator } of extractors) {
-    if (xrayOnly && name !== 'xray') continue;
+    // Most carriers hold at most one format. Asking for its key fields first is cheaper than
+    // letting every propagator find out: OTel's B3 reads five multi-header fields, and its
+    // X-Ray propagator lower-cases every key of the carrier.
+    if (!carries(carrier, KEY_FIELDS[name])) continue;
     let context = propagator.extract(ROOT_CONTEXT, carrier.carrier, carrier.getter);
     // Each of our propagators sets a span only for a valid context (W3C by its pattern, B3 and
     // X-Ray by isSpanContextValid), so checking again here would only repeat the work.

@@ -7,16 +7,6 @@ import type { TextMapGetter } from '@opentelemetry/api';
 export interface BatonGetter<C> extends TextMapGetter<C> {
   /** The key as it appears in the carrier, or undefined when absent. */
   spelling(carrier: C, key: string): string | undefined;
-  /** The carrier holds only an X-Ray header: no other propagator need look. */
-  readonly xrayOnly?: boolean;
-}
-
-/**
- * Our getters match keys case-insensitively, so a propagator can ask for its field directly
- * instead of scanning `keys()` (which OTel's X-Ray propagator does, lower-casing every key).
- */
-export function isBatonGetter(getter: TextMapGetter<unknown>): getter is BatonGetter<unknown> {
-  return typeof (getter as Partial<BatonGetter<unknown>>).spelling === 'function';
 }
 
 /**
@@ -130,7 +120,6 @@ export function xrayFieldGetter(fieldName: string): BatonGetter<unknown> {
   const read = (carrier: unknown): string | undefined =>
     isEntries(carrier) && hasOwn.call(carrier, fieldName) ? clean(carrier[fieldName]) : undefined;
   return {
-    xrayOnly: true,
     keys: (carrier) => (read(carrier) === undefined ? [] : [XRAY_HEADER]),
     get: (carrier, key) => (key.toLowerCase() === XRAY_HEADER ? read(carrier) : undefined),
     spelling: (carrier, key) => (key.toLowerCase() === XRAY_HEADER && read(carrier) !== undefined ? fieldName : undefined),

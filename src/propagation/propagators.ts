@@ -3,7 +3,6 @@ import { CompositePropagator } from '@opentelemetry/core';
 import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3';
 import { diagnose } from '../diagnostics.js';
 import { SpecBaggagePropagator } from './baggage.js';
-import { B3ExtractPropagator } from './b3.js';
 import { StrictTraceContextPropagator } from './tracecontext.js';
 import { LineageXRayPropagator } from './xray.js';
 
@@ -72,7 +71,7 @@ export function createPropagation(configured: readonly PropagatorName[] | undefi
     for (const name of extractNames) {
       if (name === 'tracecontext') add('tracecontext', () => new StrictTraceContextPropagator());
       // One B3 extractor reads both the single and the multi-header encodings.
-      else if (name === 'b3' || name === 'b3multi') add('b3', () => new B3ExtractPropagator());
+      else if (name === 'b3' || name === 'b3multi') add('b3', () => new B3Propagator());
       else if (name === 'xray' || name === 'xray-lambda') add('xray', () => new LineageXRayPropagator());
     }
   }

@@ -91,8 +91,8 @@ function traceparentValue(raw: string | string[] | undefined): string | undefine
   if (value.length === 55) return value;
   let start = 0;
   let end = value.length;
-  while (start < end && (value[start] === ' ' || value[start] === '\t')) start++;
-  while (end > start && (value[end - 1] === ' ' || value[end - 1] === '\t')) end--;
+  while (start < end && isOws(value.charCodeAt(start))) start++;
+  while (end > start && isOws(value.charCodeAt(end - 1))) end--;
   const trimmed = value.slice(start, end);
   return VISIBLE_ASCII.test(trimmed) ? trimmed : undefined;
 }

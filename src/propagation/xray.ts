@@ -1,7 +1,6 @@
 import { createContextKey } from '@opentelemetry/api';
 import type { Context, TextMapGetter, TextMapSetter } from '@opentelemetry/api';
 import { AWSXRayPropagator } from '@opentelemetry/propagator-aws-xray';
-import { isBatonGetter } from './getters.js';
 
 /**
  * Lambda's recursive-loop detection counts hops in the X-Ray header's `Lineage` field
@@ -24,13 +23,10 @@ export function readLineage(header: string): string | undefined {
 
 export class LineageXRayPropagator extends AWSXRayPropagator {
   override extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
-    // Most carriers have no X-Ray header: with our getters, one lookup says so.
-    const ours = isBatonGetter(getter);
-    const known = ours ? getter.get(carrier, HEADER) : undefined;
-    if (ours && known === undefined) return context;
     const extracted = super.extract(context, carrier, getter);
     if (extracted === context) return extracted;
-    const raw = ours ? known : getter.get(carrier, getter.keys(carrier).find((k) => k.toLowerCase() === HEADER) ?? HEADER);
+    const key = getter.keys(carrier).find((k) => k.toLowerCase() === HEADER);
+    const raw = key === undefined ? undefined : getter.get(carrier, key);
     const header = Array.isArray(raw) ? raw[0] : raw;
     const lineage = header?.includes('Lineage=') ? readLineage(header) : undefined;
     return lineage === undefined ? extracted : extracted.setValue(LINEAGE, lineage);

@@ -32,7 +32,8 @@ function* recordCarriers(record: unknown, index: number): Iterable<Carrier> {
   const at = `sqs.Records[${index}]`;
   const attributes = field(record, 'messageAttributes');
   if (isObject(attributes) && hasKeys(attributes)) yield { path: `${at}.messageAttributes`, carrier: attributes, getter: sqsAttributeGetter };
-  const body = mayCarryContext(field(record, 'body')) ? parseObject(field(record, 'body')) : undefined;
+  const rawBody = field(record, 'body');
+  const body = mayCarryContext(rawBody) ? parseObject(rawBody) : undefined;
   if (body !== undefined) {
     const notification = field(body, 'MessageAttributes');
     if (field(body, 'Type') === 'Notification' && isObject(notification)) {
