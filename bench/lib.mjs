@@ -67,11 +67,18 @@ export function lambdaContext() {
 /**
  * Run `variants` interleaved (A, B, C, A, B, C...) so drift and noise hit all of them alike;
  * returns per-variant samples in microseconds.
+ *
+ * `turn`: let the event loop run once before each call, outside the timed part. Between two
+ * invocations the Lambda runtime does I/O of its own (it posts the result, then waits for the
+ * next event), so sockets are read then: a collector's answer to the last export is read
+ * there, not inside the next invocation. A tight loop of promise callbacks never polls, so
+ * without it every export would wait behind the answers of the ones before.
  */
-export async function interleaved(variants, iterations, warmup) {
+export async function interleaved(variants, iterations, warmup, { turn = false } = {}) {
   const samples = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
   for (let i = 0; i < warmup + iterations; i++) {
     for (const [name, run] of Object.entries(variants)) {
+      if (turn) await new Promise((resolve) => setImmediate(resolve));
       const start = process.hrtime.bigint();
       await run();
       const us = Number(process.hrtime.bigint() - start) / 1000;
