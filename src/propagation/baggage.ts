@@ -119,9 +119,14 @@ class DeferredBaggage implements Baggage {
   }
 }
 
-/** `context` with the carrier's baggage, to be parsed by `propagator` when first read. */
-export function withDeferredBaggage(context: Context, carrier: unknown, getter: TextMapGetter, propagator: TextMapPropagator): Context {
+/** The carrier's baggage header as it is now (a copy), or undefined when it has none. */
+export function heldBaggage(carrier: unknown, getter: TextMapGetter): string | string[] | undefined {
   const raw = getter.get(carrier, 'baggage');
-  if (raw === undefined || raw === '' || (Array.isArray(raw) && raw.length === 0)) return context;
-  return propagation.setBaggage(context, new DeferredBaggage(Array.isArray(raw) ? [...raw] : raw, propagator));
+  if (raw === undefined || raw === '' || (Array.isArray(raw) && raw.length === 0)) return undefined;
+  return Array.isArray(raw) ? [...raw] : raw;
+}
+
+/** `context` with a held baggage header, to be parsed by `propagator` when first read. */
+export function withDeferredBaggage(context: Context, raw: string | string[] | undefined, propagator: TextMapPropagator): Context {
+  return raw === undefined ? context : propagation.setBaggage(context, new DeferredBaggage(raw, propagator));
 }

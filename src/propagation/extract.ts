@@ -3,9 +3,10 @@ import type { Attributes, Context, SpanContext } from '@opentelemetry/api';
 import { diagnose } from '../diagnostics.js';
 import { detectTrigger } from '../triggers/index.js';
 import type { Carrier, LambdaContextLike, Trigger } from '../triggers/index.js';
-import { withDeferredBaggage } from './baggage.js';
+import { heldBaggage, withDeferredBaggage } from './baggage.js';
 import { XRAY_HEADER, xrayFieldGetter } from './getters.js';
 import type { NamedPropagator, Propagation } from './propagators.js';
+import { StrictTraceContextPropagator } from './tracecontext.js';
 
 /** A trace context found in one place. */
 export interface Found {
@@ -58,16 +59,31 @@ export function extractCarrier(carrier: Carrier, propagation: Propagation): Foun
 /**
  * A context found in a carrier. The source is worked out only when asked for (by `baton
  * inspect`): the wrapper never reads it, and naming it costs more lookups per invocation.
+ * The context itself is made on first use when the span context came without one (W3C): a
+ * batch links every record but uses a record's context only when the handler processes that
+ * record under it, and each context is a copied map.
  */
 class FoundIn implements Found {
   #source: string | undefined;
+  #context: Context | undefined;
 
   constructor(
     readonly spanContext: SpanContext,
-    readonly context: Context,
+    context: Context | undefined,
     private readonly carrier: Carrier,
     private readonly field: NamedPropagator['name'],
-  ) {}
+    private readonly baggage: HeldBaggage | undefined,
+  ) {
+    this.#context = context;
+  }
+
+  get context(): Context {
+    if (this.#context === undefined) {
+      const context = trace.setSpanContext(ROOT_CONTEXT, this.spanContext);
+      this.#context = this.baggage === undefined ? context : withDeferredBaggage(context, ...this.baggage);
+    }
+    return this.#context;
+  }
 
   get source(): string {
     if (this.#source === undefined) {
@@ -80,6 +96,9 @@ class FoundIn implements Found {
   }
 }
 
+/** A carrier's baggage header as extraction found it, and the propagator that will parse it. */
+type HeldBaggage = readonly [raw: string | string[] | undefined, propagator: NonNullable<Propagation['baggage']>];
+
 function carries(carrier: Carrier, fields: readonly string[]): boolean {
   for (const field of fields) if (carrier.getter.get(carrier.carrier, field) !== undefined) return true;
   return false;
@@ -91,15 +110,25 @@ export function extractFrom(carrier: Carrier, extractors: readonly NamedPropagat
     // letting every propagator find out: OTel's B3 reads five multi-header fields, and its
     // X-Ray propagator lower-cases every key of the carrier.
     if (!carries(carrier, KEY_FIELDS[name])) continue;
-    let context = propagator.extract(ROOT_CONTEXT, carrier.carrier, carrier.getter);
+    if (propagator instanceof StrictTraceContextPropagator) {
+      const spanContext = propagator.spanContext(carrier.carrier, carrier.getter);
+      if (spanContext !== undefined) return new FoundIn(spanContext, undefined, carrier, name, hold(carrier, baggage));
+      continue;
+    }
+    const context = propagator.extract(ROOT_CONTEXT, carrier.carrier, carrier.getter);
     // Each of our propagators sets a span only for a valid context (W3C by its pattern, B3 and
     // X-Ray by isSpanContextValid), so checking again here would only repeat the work.
     const spanContext = trace.getSpanContext(context);
     if (spanContext === undefined) continue;
-    if (baggage !== undefined) context = withDeferredBaggage(context, carrier.carrier, carrier.getter, baggage);
-    return new FoundIn(spanContext, context, carrier, name);
+    const held = hold(carrier, baggage);
+    return new FoundIn(spanContext, held === undefined ? context : withDeferredBaggage(context, ...held), carrier, name, undefined);
   }
   return undefined;
+}
+
+/** The baggage header is read at extraction, so later changes to the event do not reach it. */
+function hold(carrier: Carrier, baggage: Propagation['baggage']): HeldBaggage | undefined {
+  return baggage === undefined ? undefined : [heldBaggage(carrier.carrier, carrier.getter), baggage];
 }
 
 function firstFound(carriers: Iterable<Carrier>, propagation: Propagation): Found | undefined {

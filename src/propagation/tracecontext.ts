@@ -1,5 +1,5 @@
 import { trace } from '@opentelemetry/api';
-import type { Context, TextMapGetter } from '@opentelemetry/api';
+import type { Context, SpanContext, TextMapGetter } from '@opentelemetry/api';
 import { TRACE_PARENT_HEADER, TRACE_STATE_HEADER, TraceState, W3CTraceContextPropagator, parseTraceParent } from '@opentelemetry/core';
 
 /*
@@ -104,15 +104,21 @@ function traceparentValue(raw: string | string[] | undefined): string | undefine
  */
 export class StrictTraceContextPropagator extends W3CTraceContextPropagator {
   override extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
+    const spanContext = this.spanContext(carrier, getter);
+    return spanContext === undefined ? context : trace.setSpanContext(context, spanContext);
+  }
+
+  /** What `extract` would put in the context, without making one (a batch makes one per record). */
+  spanContext(carrier: unknown, getter: TextMapGetter): SpanContext | undefined {
     const traceparent = traceparentValue(getter.get(carrier, TRACE_PARENT_HEADER));
-    if (traceparent === undefined) return context;
+    if (traceparent === undefined) return undefined;
     const spanContext = parseTraceParent(traceparent);
-    if (spanContext === null) return context;
+    if (spanContext === null) return undefined;
     spanContext.isRemote = true;
     const tracestate = getter.get(carrier, TRACE_STATE_HEADER);
     if (tracestate !== undefined && tracestate !== '' && isValidTraceState(tracestate)) {
       spanContext.traceState = new TraceState(Array.isArray(tracestate) ? tracestate.join(',') : tracestate);
     }
-    return trace.setSpanContext(context, spanContext);
+    return spanContext;
   }
 }
