@@ -163,6 +163,28 @@ describe('withTracing', () => {
     expect(receiver.spans[0]?.traceId).toBe(traceId);
   });
 
+  it('gives a record’s work the baggage the record carried, as it was when the batch arrived', async () => {
+    const event = loadEvent('sqs', 'batch-mixed');
+    type Attrs = Record<string, { stringValue?: string } | undefined>;
+    const seen: Record<string, string | undefined> = {};
+    const handler = withTracing(async (e: { Records: { messageId: string; messageAttributes: Attrs }[] }) => {
+      for (const record of e.Records) {
+        // The handler changes the event before it processes the record: the context was read on arrival.
+        const held = record.messageAttributes['baggage'];
+        if (held !== undefined) held.stringValue = 'tenant=changed-later';
+        await withRecord(record, async () => {
+          seen[record.messageId] = propagation.getBaggage(contextApi.active())?.getEntry('tenant')?.value;
+        });
+      }
+    });
+    await handler(event, lambdaContext());
+    const carriers = (event as { Records: { messageId: string; messageAttributes: Attrs }[] }).Records;
+    const withBaggage = carriers.filter((r) => r.messageAttributes['baggage'] !== undefined && r.messageAttributes['traceparent'] !== undefined);
+    expect(withBaggage.length).toBeGreaterThan(0);
+    for (const record of withBaggage) expect(seen[record.messageId]).toBe('globex');
+    await exportsAnswered();
+  });
+
   it('links every SQS record and runs each record’s work under its own trace', async () => {
     const event = loadEvent('sqs', 'batch-mixed');
     const handler = withTracing(async (e: { Records: { messageId: string }[] }) => {
