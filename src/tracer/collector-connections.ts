@@ -198,9 +198,8 @@ class Connection {
     socket.cork();
     socket.write(`${head}${exchange.body.length}\r\n\r\n`, 'latin1');
     socket.write(exchange.body, (error) => {
-      if (error === undefined || error === null) {
-        if (this.exchange === exchange) exchange.written();
-      }
+      // A failed write ends the exchange through the socket's 'error' instead.
+      if ((error === undefined || error === null) && this.exchange === exchange) exchange.written();
     });
     socket.uncork();
   }
