@@ -59,9 +59,9 @@ export function extractCarrier(carrier: Carrier, propagation: Propagation): Foun
 /**
  * A context found in a carrier. The source is worked out only when asked for (by `baton
  * inspect`): the wrapper never reads it, and naming it costs more lookups per invocation.
- * The context itself is made on first use when the span context came without one (W3C): a
- * batch links every record but uses a record's context only when the handler processes that
- * record under it, and each context is a copied map.
+ * The context (and its baggage) is put together on first use, and for W3C made on first use:
+ * a batch links every record but uses a record's context only when the handler processes
+ * that record under it, and each context is a copied map.
  */
 class FoundIn implements Found {
   #source: string | undefined;
@@ -69,17 +69,16 @@ class FoundIn implements Found {
 
   constructor(
     readonly spanContext: SpanContext,
-    context: Context | undefined,
+    /** What the propagator made, if it made a context; else one is made from `spanContext`. */
+    private readonly extracted: Context | undefined,
     private readonly carrier: Carrier,
     private readonly field: NamedPropagator['name'],
     private readonly baggage: HeldBaggage | undefined,
-  ) {
-    this.#context = context;
-  }
+  ) {}
 
   get context(): Context {
     if (this.#context === undefined) {
-      const context = trace.setSpanContext(ROOT_CONTEXT, this.spanContext);
+      const context = this.extracted ?? trace.setSpanContext(ROOT_CONTEXT, this.spanContext);
       this.#context = this.baggage === undefined ? context : withDeferredBaggage(context, ...this.baggage);
     }
     return this.#context;
@@ -120,8 +119,7 @@ export function extractFrom(carrier: Carrier, extractors: readonly NamedPropagat
     // X-Ray by isSpanContextValid), so checking again here would only repeat the work.
     const spanContext = trace.getSpanContext(context);
     if (spanContext === undefined) continue;
-    const held = hold(carrier, baggage);
-    return new FoundIn(spanContext, held === undefined ? context : withDeferredBaggage(context, ...held), carrier, name, undefined);
+    return new FoundIn(spanContext, context, carrier, name, hold(carrier, baggage));
   }
   return undefined;
 }

@@ -40,14 +40,14 @@ export class CollectorConnections {
   private readonly head: string;
   private readonly host: string;
   private readonly port: number;
+  /** Every open connection, busy or idle. */
   private readonly all = new Set<Connection>();
   private readonly idle: Connection[] = [];
   private readonly waiting: Exchange[] = [];
-  private open = 0;
   private connector: Connect | undefined;
   private connecting: Promise<Connect> | undefined;
 
-  constructor(readonly target: CollectorTarget) {
+  constructor(private readonly target: CollectorTarget) {
     const { url } = target;
     this.host = url.hostname.replace(/^\[|\]$/g, '');
     this.port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
@@ -83,7 +83,7 @@ export class CollectorConnections {
       );
       return;
     }
-    const connection = this.idle.pop() ?? (this.open < this.target.maxConnections ? this.openConnection(this.connector) : undefined);
+    const connection = this.idle.pop() ?? (this.all.size < this.target.maxConnections ? this.openConnection(this.connector) : undefined);
     if (connection === undefined) this.waiting.push(exchange);
     else connection.send(exchange, this.head);
   }
@@ -97,7 +97,6 @@ export class CollectorConnections {
   }
 
   private openConnection(connect: Connect): Connection {
-    this.open++;
     const connection = new Connection(connect(this.port, this.host), this.target.timeoutMs, {
       free: (connection) => {
         const next = this.waiting.shift();
@@ -105,7 +104,6 @@ export class CollectorConnections {
         else this.idle.push(connection);
       },
       gone: (connection) => {
-        this.open--;
         this.all.delete(connection);
         const at = this.idle.indexOf(connection);
         if (at >= 0) this.idle.splice(at, 1);
