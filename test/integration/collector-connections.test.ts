@@ -153,7 +153,7 @@ describe('the request', () => {
     const lines: string[] = [];
     resetDiagnostics();
     setDiagnosticSink((line) => lines.push(line));
-    cleanup.push(() => setDiagnosticSink(undefined));
+    cleanup.push(() => setDiagnosticSink((line) => console.warn(line))); // the default sink
     let headers: IncomingHttpHeaders = {};
     const server = createHttpServer((req, res) => {
       headers = req.headers;

@@ -4,35 +4,27 @@
  * `sent` became the default.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { resetDiagnostics, setDiagnosticSink } from '../../src/diagnostics.js';
-import { withTracing } from '../../src/index.js';
-import { getTracing } from '../../src/tracer/provider.js';
-import { exportsAnswered, timed } from '../support/exports.js';
+import { exportsAnswered, startOrderFunction, timed } from '../support/exports.js';
+import type { OrderFunction } from '../support/exports.js';
 import { loadEvent } from '../support/fixtures.js';
 import { lambdaContext } from '../support/lambda-context.js';
-import { startOtlpReceiver } from '../support/otlp-receiver.js';
-import type { OtlpReceiver } from '../support/otlp-receiver.js';
 
 const FLUSH_BOUND_MS = 300;
-let receiver: OtlpReceiver;
-const diagnostics: string[] = [];
-let handler: (event: { orderId?: string }, context: unknown) => Promise<{ statusCode: number; body: string }>;
-const reports = (): string[] => diagnostics.filter((line) => line.includes('could not export'));
+let fn: OrderFunction;
+let receiver: OrderFunction['receiver'];
+let handler: OrderFunction['handler'];
+let diagnostics: string[];
+const reports = (): string[] => fn.reports();
 
 beforeAll(async () => {
-  receiver = await startOtlpReceiver();
-  setDiagnosticSink((line) => diagnostics.push(line));
-  const tracing = getTracing({ endpoint: receiver.url, flushTimeoutMs: FLUSH_BOUND_MS }, { BATON_EXPORT_WAIT: 'response' });
-  expect(tracing?.config.exportWait).toBe('response');
-  handler = withTracing(async (event: { orderId?: string }) => ({ statusCode: 200, body: `order ${event.orderId ?? '?'}` }));
-  await handler({ orderId: 'warm-up' }, lambdaContext());
+  fn = await startOrderFunction({ flushTimeoutMs: FLUSH_BOUND_MS }, { BATON_EXPORT_WAIT: 'response' });
+  ({ receiver, handler, diagnostics } = fn);
+  expect(fn.tracing?.config.exportWait).toBe('response');
 });
 afterAll(() => receiver.close());
 beforeEach(async () => {
   await exportsAnswered();
-  receiver.reset();
-  diagnostics.length = 0;
-  resetDiagnostics();
+  fn.reset();
 });
 
 describe('exportWait: response', () => {

@@ -6,40 +6,28 @@
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { resetDiagnostics, setDiagnosticSink } from '../../src/diagnostics.js';
-import { withTracing } from '../../src/index.js';
-import { getTracing } from '../../src/tracer/provider.js';
-import { exportsAnswered, timed } from '../support/exports.js';
+import { exportsAnswered, startOrderFunction, timed } from '../support/exports.js';
+import type { OrderFunction } from '../support/exports.js';
 import { loadEvent } from '../support/fixtures.js';
 import { lambdaContext } from '../support/lambda-context.js';
-import { startOtlpReceiver } from '../support/otlp-receiver.js';
-import type { OtlpReceiver } from '../support/otlp-receiver.js';
 
 // Long enough that returning after the write is told apart from waiting for the bound.
 const FLUSH_BOUND_MS = 1_000;
 // What "does not wait" allows for on a busy machine: far below the bound and the collector's delay.
 const PROMPT_MS = 300;
-let receiver: OtlpReceiver;
-const diagnostics: string[] = [];
-let handler: (event: { orderId?: string }, context: unknown) => Promise<{ statusCode: number; body: string }>;
-const reports = (): string[] => diagnostics.filter((line) => line.includes('could not export'));
+let fn: OrderFunction;
+let receiver: OrderFunction['receiver'];
+let handler: OrderFunction['handler'];
+let diagnostics: string[];
+const reports = (): string[] => fn.reports();
 
 beforeAll(async () => {
-  receiver = await startOtlpReceiver();
-  setDiagnosticSink((line) => diagnostics.push(line));
-  const tracing = getTracing({ endpoint: receiver.url, protocol: 'http/protobuf', flushTimeoutMs: FLUSH_BOUND_MS }, {});
-  expect(tracing?.config.exportWait).toBe('sent');
-  handler = withTracing(async (event: { orderId?: string }) => ({ statusCode: 200, body: `order ${event.orderId ?? '?'}` }));
-  // The first export opens the connection; let it finish so the tests below measure steady behaviour.
-  await handler({ orderId: 'warm-up' }, lambdaContext());
-  await exportsAnswered();
+  fn = await startOrderFunction({ protocol: 'http/protobuf', flushTimeoutMs: FLUSH_BOUND_MS }, {});
+  ({ receiver, handler, diagnostics } = fn);
+  expect(fn.tracing?.config.exportWait).toBe('sent');
 });
 afterAll(() => receiver.close());
-beforeEach(() => {
-  receiver.reset();
-  diagnostics.length = 0;
-  resetDiagnostics();
-});
+beforeEach(() => fn.reset());
 
 describe('exportWait: sent (the default)', () => {
   it('exports with the default protocol (OTLP protobuf) when the collector answers', async () => {

@@ -1,4 +1,12 @@
 import { trace } from '@opentelemetry/api';
+import { resetDiagnostics, setDiagnosticSink } from '../../src/diagnostics.js';
+import { withTracing } from '../../src/index.js';
+import { getTracing } from '../../src/tracer/provider.js';
+import type { BatonOptions } from '../../src/config.js';
+import type { Tracing } from '../../src/tracer/provider.js';
+import { lambdaContext } from './lambda-context.js';
+import { startOtlpReceiver } from './otlp-receiver.js';
+import type { OtlpReceiver } from './otlp-receiver.js';
 
 /**
  * Wait until every span that has ended is exported and the collector has answered every
@@ -16,4 +24,44 @@ export async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: 
   const start = performance.now();
   const value = await work();
   return { value, ms: performance.now() - start };
+}
+
+type Order = { orderId?: string };
+type OrderResult = { statusCode: number; body: string };
+
+/** A traced function that answers `order <id>`, exporting to its own receiver, for export-failure tests. */
+export interface OrderFunction {
+  readonly receiver: OtlpReceiver;
+  readonly tracing: Tracing | undefined;
+  readonly handler: (event: Order, context: unknown) => Promise<OrderResult>;
+  /** Every diagnostic line since the last `reset`. */
+  readonly diagnostics: string[];
+  /** The diagnostics that report a failed export. */
+  reports(): string[];
+  /** Forget what the receiver stored and what was reported, and restore its normal behaviour. */
+  reset(): void;
+}
+
+/** Starts the receiver, makes the process's tracing with `options` and `env`, and warms the connection up. */
+export async function startOrderFunction(options: BatonOptions, env: NodeJS.ProcessEnv): Promise<OrderFunction> {
+  const receiver = await startOtlpReceiver();
+  const diagnostics: string[] = [];
+  setDiagnosticSink((line) => diagnostics.push(line));
+  const tracing = getTracing({ endpoint: receiver.url, ...options }, env);
+  const handler: OrderFunction['handler'] = withTracing(async (event: Order) => ({ statusCode: 200, body: `order ${event.orderId ?? '?'}` }));
+  // The first export opens the connection; let it finish so the tests measure steady behaviour.
+  await handler({ orderId: 'warm-up' }, lambdaContext());
+  await exportsAnswered();
+  return {
+    receiver,
+    tracing,
+    handler,
+    diagnostics,
+    reports: () => diagnostics.filter((line) => line.includes('could not export')),
+    reset: () => {
+      receiver.reset();
+      diagnostics.length = 0;
+      resetDiagnostics();
+    },
+  };
 }
