@@ -79,6 +79,8 @@ export interface BatonConfig {
   readonly flushTimeoutMs: number;
   readonly timeoutMarginMs: number;
   readonly payloadEnvelope: boolean;
+  /** `AWS_LAMBDA_FUNCTION_NAME`: names spans and the service when the invocation's context does not. */
+  readonly functionName: string | undefined;
 }
 
 export const DEFAULT_ENDPOINT = 'http://localhost:4318';
@@ -200,5 +202,6 @@ export function resolveConfig(options: BatonOptions = {}, env: NodeJS.ProcessEnv
     flushTimeoutMs: options.flushTimeoutMs ?? count('BATON_FLUSH_TIMEOUT_MS', env['BATON_FLUSH_TIMEOUT_MS'], DEFAULT_FLUSH_TIMEOUT_MS),
     timeoutMarginMs: options.timeoutMarginMs ?? count('BATON_TIMEOUT_MARGIN_MS', env['BATON_TIMEOUT_MARGIN_MS'], DEFAULT_TIMEOUT_MARGIN_MS),
     payloadEnvelope: options.payloadEnvelope ?? bool('BATON_PAYLOAD_ENVELOPE', env['BATON_PAYLOAD_ENVELOPE'], true),
+    functionName: nonEmpty(env['AWS_LAMBDA_FUNCTION_NAME']),
   });
 }
