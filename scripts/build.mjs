@@ -27,7 +27,15 @@ await Promise.all([
   // The Serverless Framework v3 requires plugins as CommonJS.
   build({ ...common, entryPoints: { serverless: 'src/serverless/entry.cjs' }, format: 'cjs', outdir: 'dist', outExtension: { '.js': '.cjs' } }),
   // The CLI is one self-contained file so `npx baton` starts fast.
-  build({ ...common, external: [], entryPoints: { 'cli/baton': 'src/cli/baton.ts' }, format: 'cjs', outdir: 'dist', outExtension: { '.js': '.cjs' } }),
+  build({
+    ...common,
+    external: [],
+    entryPoints: { 'cli/baton': 'src/cli/baton.ts' },
+    define: { __BATON_VERSION__: JSON.stringify(pkg.version) },
+    format: 'cjs',
+    outdir: 'dist',
+    outExtension: { '.js': '.cjs' },
+  }),
 ]);
 
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--emitDeclarationOnly'], { stdio: 'inherit' });

@@ -2,7 +2,7 @@ import { TraceFlags, propagation } from '@opentelemetry/api';
 import type { Attributes, AttributeValue } from '@opentelemetry/api';
 import { resolveConfig } from './config.js';
 import type { BatonOptions } from './config.js';
-import { invocationAttributes } from './handler/attributes.js';
+import { invocationAttributes, namingContext } from './handler/attributes.js';
 import { extractInvocation } from './propagation/extract.js';
 import type { Found } from './propagation/extract.js';
 import { createPropagation } from './propagation/propagators.js';
@@ -63,11 +63,13 @@ function describe(found: Found): InspectedContext {
 /**
  * What lambda-baton makes of an event, without running a handler: the same detection,
  * extraction and attributes the wrapper uses. The engine behind `baton inspect`.
+ * Only `env` applies, never the process's environment, so a result does not depend on
+ * where it ran.
  */
 export function inspectEvent(
   event: unknown,
   context: LambdaContextLike = {},
-  env: NodeJS.ProcessEnv = process.env,
+  env: NodeJS.ProcessEnv = {},
   options: BatonOptions = {},
 ): InspectResult {
   const config = resolveConfig(options, env);
@@ -82,7 +84,7 @@ export function inspectEvent(
   return {
     trigger: trigger.name,
     faasTrigger: trigger.faasTrigger,
-    spanName: trigger.spanName(event, context),
+    spanName: trigger.spanName(event, namingContext(context, config.functionName)),
     parent: parent === undefined ? null : describe(parent),
     links: extraction.links.map((link) => ({ ...describe(link.found), attributes: defined(link.attributes) })),
     ...(extraction.records === undefined

@@ -5,6 +5,16 @@ import type { LambdaContextLike } from '../triggers/index.js';
 
 const USAGE = 'usage: baton inspect <event.json> [--context <context.json>] [--env KEY=VALUE]...';
 
+const HELP = `${USAGE}
+       baton --help | --version
+
+baton inspect prints, as one JSON object, what lambda-baton makes of a Lambda event: the
+trigger, the span name, the parent and links with the exact place each context was found,
+the baggage and the span attributes. Only the variables given with --env apply (for
+example --env OTEL_PROPAGATORS=b3,tracecontext or --env _X_AMZN_TRACE_ID=Root=...), never
+the shell's. Exit 0 for any event; 2 for a missing or non-JSON file or a wrong argument.
+`;
+
 class UsageError extends Error {}
 
 function readJson(path: string, what: string): unknown {
@@ -52,10 +62,18 @@ function oneLine(text: string): string {
 }
 
 /** `baton <command> ...`: returns the exit code. Separate from the entry point so tests can call it. */
-export function main(argv: readonly string[], out: (text: string) => void, err: (text: string) => void): number {
+export function main(argv: readonly string[], out: (text: string) => void, err: (text: string) => void, version: string): number {
   const diagnostics: string[] = [];
   setDiagnosticSink((line) => diagnostics.push(line));
   const [command, ...rest] = argv;
+  if (argv.length === 1 && (command === '--help' || command === '-h' || command === 'help')) {
+    out(HELP);
+    return 0;
+  }
+  if (argv.length === 1 && (command === '--version' || command === '-v')) {
+    out(`${version}\n`);
+    return 0;
+  }
   try {
     if (command !== 'inspect') throw new UsageError(USAGE);
     out(`${inspect(rest)}\n`);

@@ -35,6 +35,17 @@ function arnAttributes(arn: string, version: string | undefined): Attributes {
   return attributes;
 }
 
+/**
+ * The context a span is named from: the configured function name (`AWS_LAMBDA_FUNCTION_NAME`)
+ * fills in when the invocation's context has none (a local run, `baton inspect`). Lambda
+ * always sets both, so on Lambda this returns the context itself.
+ */
+export function namingContext(context: LambdaContextLike, functionName: string | undefined): LambdaContextLike {
+  if (functionName === undefined || (typeof context.functionName === 'string' && context.functionName !== '')) return context;
+  const own = { functionName: { value: functionName, enumerable: true } };
+  return typeof context === 'object' && context !== null ? (Object.create(context, own) as LambdaContextLike) : Object.create(null, own) as LambdaContextLike;
+}
+
 /** The invocation span's attributes: the trigger's own, then the FaaS ones every invocation has. */
 export function invocationAttributes(
   trigger: Trigger<unknown>,

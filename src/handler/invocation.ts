@@ -6,7 +6,7 @@ import type { Extraction } from '../propagation/extract.js';
 import type { Tracing } from '../tracer/provider.js';
 import { records as recordsOf } from '../triggers/shape.js';
 import type { LambdaContextLike } from '../triggers/index.js';
-import { invocationAttributes } from './attributes.js';
+import { invocationAttributes, namingContext } from './attributes.js';
 import { createColdStartTracker } from './coldstart.js';
 import type { ColdStartTracker } from './coldstart.js';
 import { recordError } from './outcome.js';
@@ -80,7 +80,7 @@ function begin(tracing: Tracing, extraction: Extraction, event: unknown, context
   const { trigger } = extraction;
   const parent = extraction.parent?.context ?? ROOT_CONTEXT;
   const attributes = invocationAttributes(trigger, event, context, coldStart.next());
-  const spanName = trigger.spanName(event, context);
+  const spanName = trigger.spanName(event, namingContext(context, tracing.config.functionName));
   const links = extraction.links.map((link) => ({ context: link.found.spanContext, attributes: link.attributes }));
   // The SDK validates start attributes twice (for the sampler, then for the span); set after
   // the start, they are validated once: 2.4 µs less for an HTTP span. Only a sampler given

@@ -26,10 +26,13 @@ export function arnName(arn: unknown): string | undefined {
   return value.slice(value.lastIndexOf(':') + 1) || undefined;
 }
 
-/** The function name for spans of triggers that have no better name (design.md section 3). */
+/**
+ * The function name for spans of triggers that have no better name (FaaS semantic conventions).
+ * The caller fills a missing name from the configuration (`namingContext`): no trigger reads the environment.
+ */
 export function functionName(context: { functionName?: unknown }): string {
   // `||`, not `??`: an empty name (a partial context given to `baton inspect`) must not make an empty span name.
-  return text(context.functionName) || process.env['AWS_LAMBDA_FUNCTION_NAME'] || 'lambda';
+  return text(context.functionName) || 'lambda';
 }
 
 /** Parse JSON only when it looks like an object; non-JSON input is simply "no context". */

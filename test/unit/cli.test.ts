@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,7 @@ import { ensureBuilt } from '../support/ensure-built.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = join(ROOT, 'dist/cli/baton.cjs');
 const CONTRACT_KEYS = ['attributes', 'baggage', 'faasTrigger', 'links', 'parent', 'spanName', 'trigger'];
+const VERSION = (JSON.parse(readFileSync(join(fileURLToPath(new URL('../../', import.meta.url)), 'package.json'), 'utf8')) as { version: string }).version;
 const ENV_XRAY = 'Root=1-0f01a7a7-000100000000000000000001;Parent=0f01a7a700010001;Sampled=1;Lineage=a87bd80c:0';
 
 // ---------------------------------------------------------------- building dist once
@@ -46,7 +47,7 @@ function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<R
 function runMain(args: readonly string[]): Run {
   let stdout = '';
   let stderr = '';
-  const code = main(args, (text) => (stdout += text), (text) => (stderr += text));
+  const code = main(args, (text) => (stdout += text), (text) => (stderr += text), VERSION);
   return { code, stdout, stderr };
 }
 
@@ -162,6 +163,41 @@ describe.each([
     expectOneLineError(await run(['inspect', event('apigw-http', 'w3c'), '--context']), /--context expects a file/);
   });
 
+  it('prints the usage on --help and exits 0', async () => {
+    for (const flag of ['--help', '-h', 'help']) {
+      const result = await run([flag]);
+      expect(result.code).toBe(0);
+      expect(result.stderr).toBe('');
+      expect(result.stdout).toMatch(/^usage: baton inspect <event\.json>/);
+      expect(result.stdout).toContain('--version');
+    }
+  });
+
+  it("prints the package's version on --version and exits 0", async () => {
+    for (const flag of ['--version', '-v']) {
+      const result = await run([flag]);
+      expect(result).toEqual({ code: 0, stdout: `${VERSION}\n`, stderr: '' });
+    }
+  });
+
+  it('names a span by the function only from --env, whatever the shell holds', async () => {
+    const saved = process.env['AWS_LAMBDA_FUNCTION_NAME'];
+    process.env['AWS_LAMBDA_FUNCTION_NAME'] = 'from-the-shell';
+    try {
+      const plain = parseOne((await run(['inspect', event('invoke', 'plain')])).stdout);
+      expect(plain['spanName']).toBe('lambda');
+      const given = parseOne((await run(['inspect', event('invoke', 'plain'), '--env', 'AWS_LAMBDA_FUNCTION_NAME=orders-api'])).stdout);
+      expect(given['spanName']).toBe('orders-api');
+      const fromContext = parseOne(
+        (await run(['inspect', event('invoke', 'plain'), '--context', context('default'), '--env', 'AWS_LAMBDA_FUNCTION_NAME=orders-api'])).stdout,
+      );
+      expect(fromContext['spanName']).toBe('order-processor');
+    } finally {
+      if (saved === undefined) delete process.env['AWS_LAMBDA_FUNCTION_NAME'];
+      else process.env['AWS_LAMBDA_FUNCTION_NAME'] = saved;
+    }
+  });
+
   it('exits 2 on an unexpected argument', async () => {
     expectOneLineError(await run(['inspect', event('apigw-http', 'w3c'), event('sqs', 'w3c-single')]), /unexpected argument/);
     expectOneLineError(await run(['inspect', event('apigw-http', 'w3c'), '--verbose']), /unexpected argument "--verbose"/);
@@ -173,6 +209,8 @@ describe('the built CLI', () => {
     const result = await runCli(['inspect', event('apigw-http', 'w3c')], { _X_AMZN_TRACE_ID: ENV_XRAY, OTEL_PROPAGATORS: 'b3' });
     expect(result.code).toBe(0);
     const output = parseOne(result.stdout);
+    const named = await runCli(['inspect', event('invoke', 'plain')], { AWS_LAMBDA_FUNCTION_NAME: 'from-the-shell' });
+    expect(parseOne(named.stdout)['spanName']).toBe('lambda');
     expect(output['links']).toEqual([]);
     expect(output['parent']).toMatchObject({ source: 'apigw-http.headers.traceparent' });
   });
