@@ -1,7 +1,7 @@
 import { SpanKind } from '@opentelemetry/api';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { documentAttributes } from './datasource.js';
-import { field, functionName, records, text } from './shape.js';
+import { field, functionName, isoTimeFromSeconds, records, text } from './shape.js';
 import { defineTrigger } from './types.js';
 
 const OPERATIONS = { INSERT: 'insert', MODIFY: 'edit', REMOVE: 'delete' } as const;
@@ -22,11 +22,11 @@ export const dynamodb = defineTrigger<DynamoDBStreamEvent>({
   attributes: (event) => {
     const first = records(event)[0];
     const name = text(field(first, 'eventName'));
-    const created = field(field(first, 'dynamodb'), 'ApproximateCreationDateTime');
     return documentAttributes({
       collection: tableName(text(field(first, 'eventSourceARN'))),
       operation: name !== undefined && Object.prototype.hasOwnProperty.call(OPERATIONS, name) ? OPERATIONS[name as keyof typeof OPERATIONS] : undefined,
-      time: typeof created === 'number' && Number.isFinite(created) ? new Date(created * 1000).toISOString() : undefined,
+      // Epoch seconds (DynamoDB Streams API reference, StreamRecord); out of a Date's range, left out.
+      time: isoTimeFromSeconds(field(field(first, 'dynamodb'), 'ApproximateCreationDateTime')),
     });
   },
 });

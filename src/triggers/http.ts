@@ -69,11 +69,14 @@ export function* headerCarriers(trigger: string, event: unknown): Iterable<Carri
   if (isObject(headers)) yield { path: `${trigger}.headers`, carrier: headers, getter: stringGetter };
 }
 
-/** `statusCode` from the result; a 5xx is an error (semantic conventions, HTTP server spans). */
+/**
+ * `statusCode` from the result; a 5xx is an error (semantic conventions, HTTP server spans).
+ * Only a three-digit status (RFC 9110 section 15: 100 to 599) becomes the attribute.
+ */
 export function httpResult(result: unknown, assumed?: number): ResultInfo | undefined {
   const raw = field(result, 'statusCode');
   const status = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number.parseInt(raw, 10) : assumed;
-  if (status === undefined || !Number.isInteger(status)) return undefined;
+  if (status === undefined || !Number.isInteger(status) || status < 100 || status > 599) return undefined;
   return { attributes: { [ATTR_HTTP_RESPONSE_STATUS_CODE]: status }, error: status >= 500 };
 }
 

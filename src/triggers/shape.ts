@@ -35,6 +35,19 @@ export function functionName(context: { functionName?: unknown }): string {
   return text(context.functionName) || 'lambda';
 }
 
+/** The range of an ECMAScript Date: ±8.64e15 ms around the epoch (ECMA-262, "Time Values and Time Range"). */
+const MAX_TIME_MS = 8.64e15;
+
+/**
+ * An ISO 8601 time from epoch seconds read from an event, or undefined when the value is
+ * not a number a Date can hold (`new Date(1e16).toISOString()` throws a RangeError).
+ */
+export function isoTimeFromSeconds(value: unknown): string | undefined {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return undefined;
+  const ms = value * 1000;
+  return ms >= 0 && ms <= MAX_TIME_MS ? new Date(ms).toISOString() : undefined;
+}
+
 /** Parse JSON only when it looks like an object; non-JSON input is simply "no context". */
 export function parseObject(value: unknown): Json | undefined {
   if (typeof value !== 'string' || value.length < 2 || value.charCodeAt(0) !== 123 /* { */) return undefined;
