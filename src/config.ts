@@ -60,6 +60,8 @@ export interface BatonOptions {
   readonly timeoutMarginMs?: number;
   /** Write the `_baton` payload envelope on asynchronous invokes. [BATON_PAYLOAD_ENVELOPE] */
   readonly payloadEnvelope?: boolean;
+  /** Query keys whose values are exported as `REDACTED`, added to the built-in list. [BATON_REDACT_QUERY_KEYS] */
+  readonly redactQueryKeys?: readonly string[];
 }
 
 /** The resolved configuration: read once at cold start, then frozen. */
@@ -79,6 +81,7 @@ export interface BatonConfig {
   readonly flushTimeoutMs: number;
   readonly timeoutMarginMs: number;
   readonly payloadEnvelope: boolean;
+  readonly redactQueryKeys: readonly string[];
   /** `AWS_LAMBDA_FUNCTION_NAME`: names spans and the service when the invocation's context does not. */
   readonly functionName: string | undefined;
 }
@@ -202,6 +205,11 @@ export function resolveConfig(options: BatonOptions = {}, env: NodeJS.ProcessEnv
     flushTimeoutMs: options.flushTimeoutMs ?? count('BATON_FLUSH_TIMEOUT_MS', env['BATON_FLUSH_TIMEOUT_MS'], DEFAULT_FLUSH_TIMEOUT_MS),
     timeoutMarginMs: options.timeoutMarginMs ?? count('BATON_TIMEOUT_MARGIN_MS', env['BATON_TIMEOUT_MARGIN_MS'], DEFAULT_TIMEOUT_MARGIN_MS),
     payloadEnvelope: options.payloadEnvelope ?? bool('BATON_PAYLOAD_ENVELOPE', env['BATON_PAYLOAD_ENVELOPE'], true),
+    redactQueryKeys: Object.freeze(
+      (Array.isArray(options.redactQueryKeys) ? (options.redactQueryKeys as unknown[]) : (nonEmpty(env['BATON_REDACT_QUERY_KEYS'])?.split(',') ?? []))
+        .filter((k): k is string => typeof k === 'string' && k.trim() !== '')
+        .map((k) => k.trim()),
+    ),
     functionName: nonEmpty(env['AWS_LAMBDA_FUNCTION_NAME']),
   });
 }
