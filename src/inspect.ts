@@ -3,6 +3,7 @@ import type { Attributes, AttributeValue } from '@opentelemetry/api';
 import { resolveConfig } from './config.js';
 import type { BatonOptions } from './config.js';
 import { invocationAttributes, namingContext } from './handler/attributes.js';
+import { queryRedaction } from './handler/redact.js';
 import { extractInvocation } from './propagation/extract.js';
 import type { Found } from './propagation/extract.js';
 import { createPropagation } from './propagation/propagators.js';
@@ -91,6 +92,6 @@ export function inspectEvent(
       ? {}
       : { records: extraction.records.map((r) => (r.found === undefined ? null : describe(r.found))) }),
     baggage: plain((baggage?.getAllEntries() ?? []).map(([key, entry]) => [key, entry.value] as const)),
-    attributes: defined(invocationAttributes(trigger, event, context, true)),
+    attributes: defined(invocationAttributes(trigger, event, context, true, queryRedaction(config.redactQueryKeys))),
   };
 }

@@ -8,6 +8,8 @@ import {
   ATTR_FAAS_TRIGGER,
 } from '@opentelemetry/semantic-conventions/incubating';
 import type { LambdaContextLike, Trigger } from '../triggers/index.js';
+import { redactUrlAttributes } from './redact.js';
+import type { QueryRedaction } from './redact.js';
 
 /**
  * `arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]`. `cloud.resource_id` is the
@@ -52,10 +54,13 @@ export function invocationAttributes(
   event: unknown,
   context: LambdaContextLike,
   coldStart: boolean,
+  redaction: QueryRedaction,
 ): Attributes {
   // The trigger's object is fresh and ours to add to. Not a spread copy: adding keys to a
   // spread-made object measured ~6× slower in V8 (its shape is not shared between calls).
   const attributes = trigger.attributes(event, context);
+  // Triggers report the request as it came; what must never be exported is decided here, once.
+  redactUrlAttributes(attributes, redaction);
   attributes[ATTR_FAAS_TRIGGER] = trigger.faasTrigger;
   attributes[ATTR_FAAS_COLDSTART] = coldStart;
   if (typeof context.awsRequestId === 'string') attributes[ATTR_FAAS_INVOCATION_ID] = context.awsRequestId;

@@ -10,6 +10,7 @@ import { invocationAttributes, namingContext } from './attributes.js';
 import { createColdStartTracker } from './coldstart.js';
 import type { ColdStartTracker } from './coldstart.js';
 import { recordError } from './outcome.js';
+import { queryRedaction } from './redact.js';
 import { withBatch } from './records.js';
 
 /** Process state, not request state: a process has exactly one cold start, however often this module is loaded. */
@@ -79,7 +80,7 @@ export function startInvocation(tracing: Tracing, event: unknown, context: Lambd
 function begin(tracing: Tracing, extraction: Extraction, event: unknown, context: LambdaContextLike): Invocation {
   const { trigger } = extraction;
   const parent = extraction.parent?.context ?? ROOT_CONTEXT;
-  const attributes = invocationAttributes(trigger, event, context, coldStart.next());
+  const attributes = invocationAttributes(trigger, event, context, coldStart.next(), queryRedaction(tracing.config.redactQueryKeys));
   const spanName = trigger.spanName(event, namingContext(context, tracing.config.functionName));
   const links = extraction.links.map((link) => ({ context: link.found.spanContext, attributes: link.attributes }));
   // The SDK validates start attributes twice (for the sampler, then for the span); set after

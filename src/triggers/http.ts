@@ -80,13 +80,20 @@ export function httpResult(result: unknown, assumed?: number): ResultInfo | unde
   return { attributes: { [ATTR_HTTP_RESPONSE_STATUS_CODE]: status }, error: status >= 500 };
 }
 
-/** Rebuild a query string from API Gateway v1 / ALB parameter maps (they carry no raw query). */
+/**
+ * Rebuild a query string from API Gateway v1 / ALB parameter maps (they carry no raw query).
+ * API Gateway decodes them: a `&` (or a `=` in a key) is escaped again so that each pair stays
+ * one pair, and a redacted value cannot leak past an `&` it contained.
+ */
 export function queryFromParameters(event: unknown): string | undefined {
   const multi = field(event, 'multiValueQueryStringParameters');
   const single = field(event, 'queryStringParameters');
   let query = '';
-  const add = (key: string, value: unknown): void => {
-    if (typeof value === 'string') query = query === '' ? `${key}=${value}` : `${query}&${key}=${value}`;
+  const add = (rawKey: string, rawValue: unknown): void => {
+    if (typeof rawValue !== 'string') return;
+    const key = rawKey.replace(/[&=]/g, encodeURIComponent);
+    const value = rawValue.includes('&') ? rawValue.replace(/&/g, '%26') : rawValue;
+    query = query === '' ? `${key}=${value}` : `${query}&${key}=${value}`;
   };
   if (isObject(multi)) {
     for (const key in multi) {
