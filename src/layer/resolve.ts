@@ -8,8 +8,8 @@ import { pathToFileURL } from 'node:url';
  * init the way it would without the layer (the runtime reports `errorType` from the name).
  */
 export class RuntimeError extends Error {
-  constructor(name: 'Runtime.ImportModuleError' | 'Runtime.HandlerNotFound' | 'Runtime.MalformedHandlerName', message: string) {
-    super(message);
+  constructor(name: 'Runtime.ImportModuleError' | 'Runtime.HandlerNotFound' | 'Runtime.MalformedHandlerName', message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = name;
   }
 }
@@ -60,8 +60,11 @@ async function loadModule(taskRoot: string, modulePath: string): Promise<unknown
     // getters, which we only read, never redefine.
     return createRequire(file)(file);
   } catch (error) {
-    if (error instanceof Error && (error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && error.message.includes(file)) {
-      throw new RuntimeError('Runtime.ImportModuleError', `Error: Cannot find module '${modulePath}'`);
+    // The file exists, so a module that is not found is one the handler requires. The runtime
+    // reports it as an ImportModuleError carrying Node's own message: the missing module and its
+    // require stack (aws-lambda-nodejs-runtime-interface-client, src/UserFunction.js, _loadUserApp).
+    if (error instanceof Error && (error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') {
+      throw new RuntimeError('Runtime.ImportModuleError', String(error), { cause: error });
     }
     throw error; // the user's own error at import: the runtime reports it as is
   }

@@ -49,14 +49,15 @@ async function taskRoot(name: string, files: Record<string, string>, type: 'comm
   return dir;
 }
 
-async function boot(root: string, handler: string, env: Record<string, string> = {}) {
+/** Start the function under aws-lambda-ric, through the layer's exec wrapper unless `layer` is false. */
+async function boot(root: string, handler: string, env: Record<string, string> = {}, layer = true) {
   const api = await startRuntimeApi();
   const ric = await startRic({
     ricBin: RIC_DIR,
     taskRoot: root,
     handler,
     runtimeApi: api,
-    execWrapper: join(OPT, 'baton-wrapper'),
+    ...(layer ? { execWrapper: join(OPT, 'baton-wrapper') } : {}),
     env: {
       AWS_LAMBDA_RUNTIME_API: api.address,
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
@@ -150,6 +151,24 @@ suite('the layer under aws-lambda-ric', () => {
     const error = await api.initError;
     expect(error.errorType).toBe('Runtime.ImportModuleError');
     expect(error.errorMessage).toContain("'nope'");
+  });
+
+  it('fails init as the runtime does, naming the missing package and its require stack, when a CommonJS handler requires one that is not installed', async () => {
+    const root = await taskRoot('missing-dependency', {
+      'index.js': "const pad = require('left-pad-not-installed');\nexports.handler = async () => pad;\n",
+    });
+    const plain = await (await boot(root, 'index.handler', {}, false)).api.initError;
+    const layered = await (await boot(root, 'index.handler')).api.initError;
+    expect(plain.errorType).toBe('Runtime.ImportModuleError');
+    expect(layered.errorType).toBe(plain.errorType);
+    const firstLines = (message: string) => message.split('\n').slice(0, 3);
+    // The runtime's own require stack continues into its own files, ours into the layer's.
+    expect(firstLines(layered.errorMessage)).toEqual(firstLines(plain.errorMessage));
+    expect(firstLines(layered.errorMessage)).toEqual([
+      "Error: Cannot find module 'left-pad-not-installed'",
+      'Require stack:',
+      `- ${join(root, 'index.js')}`,
+    ]);
   });
 
   it('fails init naming the handler when the export does not exist', async () => {
