@@ -1,4 +1,4 @@
-import { context as contextApi } from '@opentelemetry/api';
+import { context as contextApi, createContextKey } from '@opentelemetry/api';
 import type { BatonOptions } from '../config.js';
 import { getTracing } from '../tracer/provider.js';
 import type { Tracing } from '../tracer/provider.js';
@@ -72,6 +72,28 @@ function armTimeout(tracing: Tracing, invocation: Invocation, context: LambdaCon
   return timer;
 }
 
+/**
+ * The invocation a wrapper is tracing, in the OpenTelemetry context the handler runs in.
+ * `createContextKey` is `Symbol.for`, so two copies of lambda-baton (the layer's and one
+ * bundled into the function) recognise each other's invocations.
+ */
+const INVOCATION_KEY = createContextKey('lambda-baton.invocation');
+
+interface TracedInvocation {
+  readonly event: unknown;
+  readonly context: unknown;
+}
+
+/**
+ * True when an outer wrapper (the layer, the Serverless plugin, or a second `withTracing`)
+ * already traces this very invocation: it called us with its own event and context objects.
+ * A handler that calls another traced handler with an event of its own is a new invocation.
+ */
+function tracedOutside(event: unknown, context: unknown): boolean {
+  const outer = contextApi.active().getValue(INVOCATION_KEY) as TracedInvocation | undefined;
+  return outer !== undefined && outer.event === event && outer.context === context;
+}
+
 function copyMarkers(from: AnyHandler, to: AnyHandler): void {
   for (const key of Object.getOwnPropertySymbols(from)) {
     Object.defineProperty(to, key, { value: (from as unknown as Record<symbol, unknown>)[key], configurable: true });
@@ -94,13 +116,17 @@ export function withTracing<H extends AnyHandler>(handler: H, options?: BatonOpt
 
   const traced = function (this: unknown, ...args: unknown[]): Promise<unknown> {
     const event = args[0];
-    const context = ((streaming ? args[2] : args[1]) ?? {}) as LambdaContextLike;
+    const given = streaming ? args[2] : args[1];
+    // Wrapped twice (the layer around a `withTracing` handler): the outer wrapper traces, we pass through.
+    if (tracedOutside(event, given)) return callHandler(handler, this, args, streaming);
+    const context = (given ?? {}) as LambdaContextLike;
     const invocation = startInvocation(tracing, event, context);
     if (invocation === undefined) return callHandler(handler, this, args, streaming);
     const timer = armTimeout(tracing, invocation, context);
+    const marked: TracedInvocation = { event, context: given };
     // Promise callbacks rather than async/await: the fewest ticks and allocations between
     // the handler settling and our return (bench/warm.mjs).
-    return contextApi.with(invocation.context, callHandler, undefined, handler, this, args, streaming).then(
+    return contextApi.with(invocation.context.setValue(INVOCATION_KEY, marked), callHandler, undefined, handler, this, args, streaming).then(
       (result) => {
         clearTimeout(timer);
         return invocation.finish({ result }).then(() => result);

@@ -145,6 +145,39 @@ suite('the layer under aws-lambda-ric', () => {
     });
   }
 
+  const wrappedKinds: [string, () => Promise<{ root: string; handler: string }>][] = [
+    [
+      "withTracing from the layer's own lambda-baton",
+      async () => ({
+        root: await taskRoot('wrapped-layer', { 'index.js': `const { withTracing } = require('lambda-baton');\nexports.handler = withTracing(${HANDLER_BODY});` }),
+        handler: 'index.handler',
+      }),
+    ],
+    [
+      'withTracing from a copy of lambda-baton bundled into the function',
+      async () => {
+        const root = await taskRoot('wrapped-bundled', {
+          'src.js': `import { withTracing } from ${JSON.stringify(join(ROOT, 'src/index.ts'))};\nexport const handler = withTracing(${HANDLER_BODY});`,
+        }, 'module');
+        await build({ entryPoints: [join(root, 'src.js')], outfile: join(root, 'dist/bundle.cjs'), bundle: true, format: 'cjs', platform: 'node', logLevel: 'silent' });
+        return { root, handler: 'dist/bundle.handler' };
+      },
+    ],
+  ];
+  for (const [kind, make] of wrappedKinds) {
+    it(`gives one span per invocation to a handler wrapped with ${kind}`, async () => {
+      const { root, handler } = await make();
+      const { api, ric } = await boot(root, handler);
+      const event = loadEvent('apigw-http', 'w3c');
+      for (let i = 0; i < 3; i++) expect((await api.invoke(event)).error, ric.stderr()).toBeUndefined();
+      await receiver.waitForSpans(3, 2_000);
+      // Let a second span per invocation, if one were sent, arrive before counting.
+      await api.invoke(loadEvent('sqs', 'w3c-single'));
+      await receiver.waitForSpans(4, 2_000);
+      expect(receiver.spans.map((s) => s.name)).toEqual(['GET /orders/{id}', 'GET /orders/{id}', 'GET /orders/{id}', 'process orders-queue']);
+    });
+  }
+
   it('fails init naming the module when the handler file does not exist', async () => {
     const root = await taskRoot('missing', { 'index.js': 'exports.handler = async () => 1;' });
     const { api } = await boot(root, 'nope.handler');
