@@ -79,6 +79,7 @@ export function startInvocation(tracing: Tracing, event: unknown, context: Lambd
 
 function begin(tracing: Tracing, extraction: Extraction, event: unknown, context: LambdaContextLike): Invocation {
   const { trigger } = extraction;
+  const naming = tracing.nameService(context);
   const parent = extraction.parent?.context ?? ROOT_CONTEXT;
   const attributes = invocationAttributes(trigger, event, context, coldStart.next(), queryRedaction(tracing.config.redactQueryKeys));
   const spanName = trigger.spanName(event, namingContext(context, tracing.config.functionName));
@@ -134,7 +135,9 @@ function begin(tracing: Tracing, extraction: Extraction, event: unknown, context
     end,
     finish: (outcome) => {
       end(outcome);
-      return tracing.flush(flushBound(tracing, context, 'timeout' in outcome ? DEADLINE_RESERVE_MS : undefined));
+      const bound = flushBound(tracing, context, 'timeout' in outcome ? DEADLINE_RESERVE_MS : undefined);
+      // Only in a local run's first invocations: the service's name is still settling into the resource.
+      return naming === undefined ? tracing.flush(bound) : naming.then(() => tracing.flush(bound));
     },
   };
 }

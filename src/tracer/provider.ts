@@ -7,6 +7,7 @@ import type { BatonConfig, BatonOptions } from '../config.js';
 import { diagnose } from '../diagnostics.js';
 import { createPropagation } from '../propagation/propagators.js';
 import type { Propagation } from '../propagation/propagators.js';
+import type { LambdaContextLike } from '../triggers/index.js';
 import { createExporter } from './exporter.js';
 import { InvocationSpanProcessor } from './processor.js';
 import { lambdaResource } from './resource.js';
@@ -19,6 +20,11 @@ export interface Tracing {
   readonly config: BatonConfig;
   readonly tracer: Tracer;
   readonly propagation: Propagation;
+  /**
+   * Names the service from an invocation's context when nothing configured its name; a
+   * promise while the resource is settling, which the invocation's export waits for.
+   */
+  nameService(context: LambdaContextLike): Promise<void> | undefined;
   /**
    * Export what has ended, waiting at most `boundMs` for the export to settle (with
    * `exportWait: 'sent'`, the request is written; with `'response'`, answered). Never rejects.
@@ -46,8 +52,9 @@ const RESOLVED = Promise.resolve();
 function createTracing(config: BatonConfig, env: NodeJS.ProcessEnv): Tracing {
   const exporter = createExporter(config);
   const processor = exporter === undefined ? undefined : new InvocationSpanProcessor(exporter);
+  const { resource, nameFrom } = lambdaResource(config, env);
   const provider = new TracerProvider({
-    resource: lambdaResource(config, env),
+    resource,
     sampler: createSampler(config),
     spanProcessors: processor === undefined ? [] : [processor],
   });
@@ -64,6 +71,7 @@ function createTracing(config: BatonConfig, env: NodeJS.ProcessEnv): Tracing {
     config,
     tracer: provider.getTracer(TRACER_NAME),
     propagation,
+    nameService: nameFrom,
     // With no exporter there is nothing to wait for. Otherwise the processor is flushed
     // directly: the provider's forceFlush adds a 30 s timer and three promises per call.
     flush: processor === undefined ? () => RESOLVED : flushWithin(coalesce((done) => processor.flush(done))),
