@@ -125,7 +125,7 @@ function readPriority(raw: string | undefined): number | undefined {
  * tracer does (it samples locally); here it reads as sampled, so that a parent-based sampler
  * keeps the trace Datadog's own default would have kept.
  */
-export function readDatadog(carrier: unknown, getter: TextMapGetter): { spanContext: SpanContext; state: DatadogState } | undefined {
+function readDatadog(carrier: unknown, getter: TextMapGetter): { spanContext: SpanContext; state: DatadogState } | undefined {
   const rawTrace = last(getter.get(carrier, DATADOG_TRACE_ID));
   if (rawTrace === undefined) return undefined;
   const lower = decimalToHex16(rawTrace);
@@ -181,6 +181,10 @@ const w3c = new StrictTraceContextPropagator();
  * the ids exactly (decimal to hex, `_dd.p.tid` as the upper 64 bits); writing converts back
  * (the lower half in decimal, the upper half as `_dd.p.tid`). A W3C `tracestate` in the same
  * carrier for the same trace is kept, `dd=` member and all: it is other vendors' state.
+ *
+ * @example
+ * const ctx = new DatadogPropagator().extract(ROOT_CONTEXT, { 'x-datadog-trace-id': '42', 'x-datadog-parent-id': '7' }, defaultTextMapGetter);
+ * trace.getSpanContext(ctx)?.traceId; // '0000000000000000000000000000002a'
  */
 export class DatadogPropagator implements TextMapPropagator {
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
@@ -236,10 +240,40 @@ export function splitDatadogFields(fields: PropagationFields): { datadog: string
   return { datadog: datadog === undefined ? undefined : JSON.stringify(datadog), rest: rest ?? fields };
 }
 
+/** A `_datadog` message attribute ready for an SDK input: String on SQS, Binary (UTF-8 bytes of the JSON) on SNS. */
+export interface DatadogMessageAttribute {
+  readonly name: typeof DATADOG_KEY;
+  readonly dataType: 'String' | 'Binary';
+  readonly value: string | Uint8Array;
+}
+
+/**
+ * {@link splitDatadogFields}, with the Datadog part as the one message attribute a producer
+ * writes: `String` for SQS, as dd-trace-js writes it; `Binary` for SNS, which Datadog moved
+ * to because a String `_datadog` interfered with subscription filter policies
+ * (dd-trace-js packages/datadog-plugin-aws-sdk/src/services/sqs.js and sns.js).
+ *
+ * @example
+ * const { rest, attribute } = datadogMessageAttribute(send.fields(), 'Binary'); // SNS
+ * // write `rest` as before; then, room permitting, `attribute` as `_datadog`
+ */
+export function datadogMessageAttribute(
+  fields: PropagationFields,
+  dataType: 'String' | 'Binary',
+): { rest: PropagationFields; attribute: DatadogMessageAttribute | undefined } {
+  const { datadog, rest } = splitDatadogFields(fields);
+  if (datadog === undefined) return { rest, attribute: undefined };
+  const value = dataType === 'Binary' ? new Uint8Array(Buffer.from(datadog, 'utf8')) : datadog;
+  return { rest, attribute: { name: DATADOG_KEY, dataType, value } };
+}
+
 /**
  * The `_datadog` JSON for `context`: the Datadog fields of its span, or undefined when it has
  * none Datadog can carry. For producers that write Datadog's carrier whatever the configured
  * propagators; {@link splitDatadogFields} follows the configuration.
+ *
+ * @example
+ * const json = datadogCarrierJson(context.active()); // '{"x-datadog-trace-id":"…",…}' or undefined
  */
 export function datadogCarrierJson(context: Context): string | undefined {
   const fields = datadogFields(context);

@@ -8,6 +8,7 @@ import type { InspectResult } from '../../src/inspect.js';
 import {
   DatadogPropagator,
   datadogCarrierJson,
+  datadogMessageAttribute,
   decimalToHex16,
   hex16ToDecimal,
   splitDatadogFields,
@@ -316,6 +317,20 @@ describe('the _datadog message attribute for producers', () => {
     const { datadog, rest } = splitDatadogFields(fields);
     expect(datadog).toBeUndefined();
     expect(rest).toBe(fields);
+  });
+
+  it('gives SQS a String _datadog attribute and SNS a Binary one, which our consumers read back', () => {
+    const sqs = datadogMessageAttribute(injected(ctx), 'String');
+    const sns = datadogMessageAttribute(injected(ctx), 'Binary');
+    expect(sqs.rest).toEqual({ traceparent: '00-6740b5e000000000000000000000002a-0000000000000007-01' });
+    expect(sqs.attribute).toMatchObject({ name: '_datadog', dataType: 'String' });
+    expect(sns.attribute).toMatchObject({ name: '_datadog', dataType: 'Binary' });
+    expect(sns.attribute?.value).toBeInstanceOf(Uint8Array);
+    // As Lambda delivers them: SQS stringValue as sent, SNS Binary Value base64-encoded.
+    const fromSqs = inspect(sqsEvent({ _datadog: { stringValue: sqs.attribute?.value, dataType: 'String' } })).parent;
+    const fromSns = inspect(snsEvent({ _datadog: { Type: 'Binary', Value: Buffer.from(sns.attribute!.value).toString('base64') } })).parent;
+    for (const found of [fromSqs, fromSns]) expect(found).toMatchObject({ traceId: '6740b5e000000000000000000000002a', spanId: '0000000000000007' });
+    expect(datadogMessageAttribute(injected(ctx, ['tracecontext']), 'Binary').attribute).toBeUndefined();
   });
 
   it('writes the carrier JSON straight from a context', () => {
