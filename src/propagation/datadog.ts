@@ -215,29 +215,27 @@ export type PropagationFields = Record<string, string>;
 const isDatadogField = (key: string): boolean => key.startsWith('x-datadog-');
 
 /**
- * Split what an injector wrote into Datadog's fields, as the JSON of one `_datadog` message
- * attribute, and the rest. SQS and SNS consumers instrumented by Datadog read only `_datadog`
- * (datadog-lambda-js, extractors/sqs.ts and sns.ts), and one attribute of the ten SQS and SNS
- * allow is all its fields need. `datadog` is undefined when no Datadog field was written (the
- * propagator is not configured, or the context is not one Datadog can carry).
+ * Split what an injector wrote into Datadog's fields and the rest. Datadog's consumers read
+ * its fields from one `_datadog` value only: a message attribute on SQS and SNS, an object in
+ * an EventBridge `detail` or Kinesis data (datadog-lambda-js, src/trace/context/extractors/).
+ * `datadog` is undefined when no Datadog field was written: the propagator is not configured,
+ * or the context is not one Datadog can carry.
  *
  * @example
  * const { datadog, rest } = splitDatadogFields(fields);
- * // SQS: { DataType: 'String', StringValue: datadog }; SNS: { DataType: 'Binary', BinaryValue: Buffer.from(datadog) }
+ * const detail = { ...payload, _baton: rest, ...(datadog === undefined ? {} : { _datadog: datadog }) };
  */
-export function splitDatadogFields(fields: PropagationFields): { datadog: string | undefined; rest: PropagationFields } {
+export function splitDatadogFields(fields: PropagationFields): { datadog: PropagationFields | undefined; rest: PropagationFields } {
   let datadog: PropagationFields | undefined;
   let rest: PropagationFields | undefined;
   for (const key in fields) {
-    if (!Object.prototype.hasOwnProperty.call(fields, key)) continue;
-    if (isDatadogField(key)) {
-      datadog ??= {};
-      datadog[key] = fields[key] as string;
-      rest ??= { ...fields };
-      delete rest[key];
-    }
+    if (!Object.prototype.hasOwnProperty.call(fields, key) || !isDatadogField(key)) continue;
+    datadog ??= {};
+    datadog[key] = fields[key] as string;
+    rest ??= { ...fields };
+    delete rest[key];
   }
-  return { datadog: datadog === undefined ? undefined : JSON.stringify(datadog), rest: rest ?? fields };
+  return { datadog, rest: rest ?? fields };
 }
 
 /** A `_datadog` message attribute ready for an SDK input: String on SQS, Binary (UTF-8 bytes of the JSON) on SNS. */
@@ -249,7 +247,7 @@ export interface DatadogMessageAttribute {
 
 /**
  * {@link splitDatadogFields}, with the Datadog part as the one message attribute a producer
- * writes: `String` for SQS, as dd-trace-js writes it; `Binary` for SNS, which Datadog moved
+ * writes, within the ten SQS and SNS allow: `String` for SQS, as dd-trace-js writes it; `Binary` for SNS, which Datadog moved
  * to because a String `_datadog` interfered with subscription filter policies
  * (dd-trace-js packages/datadog-plugin-aws-sdk/src/services/sqs.js and sns.js).
  *
@@ -263,7 +261,8 @@ export function datadogMessageAttribute(
 ): { rest: PropagationFields; attribute: DatadogMessageAttribute | undefined } {
   const { datadog, rest } = splitDatadogFields(fields);
   if (datadog === undefined) return { rest, attribute: undefined };
-  const value = dataType === 'Binary' ? new Uint8Array(Buffer.from(datadog, 'utf8')) : datadog;
+  const json = JSON.stringify(datadog);
+  const value = dataType === 'Binary' ? new Uint8Array(Buffer.from(json, 'utf8')) : json;
   return { rest, attribute: { name: DATADOG_KEY, dataType, value } };
 }
 
