@@ -4,6 +4,7 @@ import { diagnose } from '../diagnostics.js';
 import { detectTrigger } from '../triggers/index.js';
 import type { Carrier, LambdaContextLike, Trigger } from '../triggers/index.js';
 import { heldBaggage, withDeferredBaggage } from './baggage.js';
+import { DATADOG_TRACE_ID } from './datadog.js';
 import { XRAY_HEADER, xrayFieldGetter } from './getters.js';
 import type { NamedPropagator, Propagation } from './propagators.js';
 import { StrictTraceContextPropagator } from './tracecontext.js';
@@ -45,7 +46,7 @@ export interface ExtractSettings {
  * The fields each propagator is keyed on: they name the source, and one lookup each tells
  * whether the propagator can find anything in a carrier (our getters match any case).
  */
-const KEY_FIELDS = { tracecontext: ['traceparent'], b3: ['b3', 'x-b3-traceid'], xray: [XRAY_HEADER] } as const;
+const KEY_FIELDS = { tracecontext: ['traceparent'], b3: ['b3', 'x-b3-traceid'], xray: [XRAY_HEADER], datadog: [DATADOG_TRACE_ID] } as const;
 
 /** The function's own X-Ray header, read under its variable's name so its source reads `env._X_AMZN_TRACE_ID`. */
 const ENV_XRAY_FIELD = '_X_AMZN_TRACE_ID';

@@ -3,11 +3,12 @@ import { CompositePropagator } from '@opentelemetry/core';
 import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3';
 import { diagnose } from '../diagnostics.js';
 import { SpecBaggagePropagator } from './baggage.js';
+import { DatadogPropagator } from './datadog.js';
 import { StrictTraceContextPropagator } from './tracecontext.js';
 import { LineageXRayPropagator } from './xray.js';
 
 /** The `OTEL_PROPAGATORS` names we understand (OpenTelemetry SDK environment specification). */
-export type PropagatorName = 'tracecontext' | 'baggage' | 'b3' | 'b3multi' | 'xray' | 'xray-lambda' | 'none';
+export type PropagatorName = 'tracecontext' | 'baggage' | 'b3' | 'b3multi' | 'xray' | 'xray-lambda' | 'datadog' | 'none';
 
 const KNOWN: ReadonlySet<string> = new Set<PropagatorName>([
   'tracecontext',
@@ -16,16 +17,21 @@ const KNOWN: ReadonlySet<string> = new Set<PropagatorName>([
   'b3multi',
   'xray',
   'xray-lambda',
+  'datadog',
   'none',
 ]);
 
-/** What we read when nothing is configured: W3C, then B3, then X-Ray. */
-export const DEFAULT_EXTRACT: readonly PropagatorName[] = ['tracecontext', 'baggage', 'b3', 'xray'];
-/** What we write when nothing is configured: the W3C fields, the smallest and most widely read. */
+/**
+ * What we read when nothing is configured: W3C, then B3, then X-Ray, then Datadog's fields
+ * (a function moving off Datadog still receives them; Datadog writes W3C beside its own, so
+ * W3C wins when both are present).
+ */
+export const DEFAULT_EXTRACT: readonly PropagatorName[] = ['tracecontext', 'baggage', 'b3', 'xray', 'datadog'];
+/** What we write when nothing is configured: the W3C fields, the smallest and most widely read. Datadog's only when named. */
 export const DEFAULT_INJECT: readonly PropagatorName[] = ['tracecontext', 'baggage'];
 
 export interface NamedPropagator {
-  readonly name: 'tracecontext' | 'b3' | 'xray';
+  readonly name: 'tracecontext' | 'b3' | 'xray' | 'datadog';
   readonly propagator: TextMapPropagator;
 }
 
@@ -73,6 +79,7 @@ export function createPropagation(configured: readonly PropagatorName[] | undefi
       // One B3 extractor reads both the single and the multi-header encodings.
       else if (name === 'b3' || name === 'b3multi') add('b3', () => new B3Propagator());
       else if (name === 'xray' || name === 'xray-lambda') add('xray', () => new LineageXRayPropagator());
+      else if (name === 'datadog') add('datadog', () => new DatadogPropagator());
     }
   }
 
@@ -84,6 +91,7 @@ export function createPropagation(configured: readonly PropagatorName[] | undefi
       else if (name === 'b3') writers.push(new B3Propagator({ injectEncoding: B3InjectEncoding.SINGLE_HEADER }));
       else if (name === 'b3multi') writers.push(new B3Propagator({ injectEncoding: B3InjectEncoding.MULTI_HEADER }));
       else if (name === 'xray' || name === 'xray-lambda') writers.push(new LineageXRayPropagator());
+      else if (name === 'datadog') writers.push(new DatadogPropagator());
     }
   }
   const injector = new CompositePropagator({ propagators: writers });

@@ -19,7 +19,7 @@ export interface BatonPluginOptions {
   exportWait?: 'sent' | 'response';
 }
 
-const PROPAGATORS = ['tracecontext', 'baggage', 'b3', 'b3multi', 'xray', 'xray-lambda', 'none'];
+const PROPAGATORS = ['tracecontext', 'baggage', 'b3', 'b3multi', 'xray', 'xray-lambda', 'datadog', 'none'];
 const SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'];
 
 /** JSON schema of the options object; `additionalProperties: false` turns a typo into an error naming the key. */

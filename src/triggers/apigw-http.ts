@@ -4,6 +4,7 @@ import type { APIGatewayProxyEventV2, LambdaFunctionURLEvent } from 'aws-lambda'
 import { headerCarriers, httpAttributes, httpResult, httpSpanName } from './http.js';
 import { field, isObject, text } from './shape.js';
 import { defineTrigger } from './types.js';
+import { withAuthorizer } from './datadog-carrier.js';
 
 /** Payload format 2.0 (HTTP API and Function URL): `version: "2.0"` and `requestContext.http`. */
 export function isPayloadV2(event: unknown): boolean {
@@ -41,7 +42,7 @@ export const apigwHttp = defineTrigger<APIGatewayProxyEventV2>({
   faasTrigger: 'http',
   kind: SpanKind.SERVER,
   matches: isPayloadV2,
-  carriers: (event) => headerCarriers('apigw-http', event),
+  carriers: (event) => withAuthorizer(event, 'apigw-http', headerCarriers('apigw-http', event)),
   spanName: (event) => httpSpanName(text(field(field(event.requestContext, 'http'), 'method')), route(text(event.routeKey))),
   attributes: (event) => v2Attributes(event, true),
   result: v2Result,

@@ -3,6 +3,7 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { header, headerCarriers, httpAttributes, httpResult, httpSpanName, queryFromParameters } from './http.js';
 import { field, isObject, text } from './shape.js';
 import { defineTrigger } from './types.js';
+import { withAuthorizer } from './datadog-carrier.js';
 
 /** API Gateway REST API (payload format 1.0): `httpMethod`, `resource`, `requestContext.stage`. */
 export const apigwRest = defineTrigger<APIGatewayProxyEvent>({
@@ -14,7 +15,7 @@ export const apigwRest = defineTrigger<APIGatewayProxyEvent>({
     typeof field(event, 'resource') === 'string' &&
     isObject(field(event, 'requestContext')) &&
     field(field(event, 'requestContext'), 'elb') === undefined,
-  carriers: (event) => headerCarriers('apigw-rest', event),
+  carriers: (event) => withAuthorizer(event, 'apigw-rest', headerCarriers('apigw-rest', event)),
   spanName: (event) => httpSpanName(text(event.httpMethod), text(event.resource)),
   attributes: (event) => {
     const identity = field(event.requestContext, 'identity');

@@ -3,6 +3,7 @@ import type { APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import { headerCarriers, httpAttributes } from './http.js';
 import { field, text } from './shape.js';
 import { defineTrigger } from './types.js';
+import { withAuthorizer } from './datadog-carrier.js';
 
 /** API Gateway WebSocket API: `requestContext.eventType` and `connectionId`. Only CONNECT carries headers. */
 export const apigwWebsocket = defineTrigger<APIGatewayProxyWebsocketEventV2>({
@@ -12,7 +13,7 @@ export const apigwWebsocket = defineTrigger<APIGatewayProxyWebsocketEventV2>({
   matches: (event) =>
     typeof field(field(event, 'requestContext'), 'eventType') === 'string' &&
     typeof field(field(event, 'requestContext'), 'connectionId') === 'string',
-  carriers: (event) => headerCarriers('apigw-websocket', event),
+  carriers: (event) => withAuthorizer(event, 'apigw-websocket', headerCarriers('apigw-websocket', event)),
   spanName: (event) => text(field(event.requestContext, 'routeKey')) ?? 'websocket',
   attributes: (event) =>
     httpAttributes({

@@ -1,9 +1,11 @@
 import { SpanKind } from '@opentelemetry/api';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { messageAttributes, processAttributes } from './messaging.js';
+import { datadogObjectCarrier } from './datadog-carrier.js';
 import { envelopeCarrier } from './envelope.js';
 import { field, functionName, text } from './shape.js';
 import { defineTrigger } from './types.js';
+import type { Carrier } from './types.js';
 
 /** An EventBridge event: top-level `detail-type`, `source` and `detail`. */
 export function isEventBridgeEvent(event: unknown): boolean {
@@ -19,10 +21,10 @@ export const eventbridge = defineTrigger<EventBridgeEvent<string, unknown>>({
   faasTrigger: 'pubsub',
   kind: SpanKind.CONSUMER,
   matches: isEventBridgeEvent,
-  carriers: (event) => {
-    const envelope = envelopeCarrier(event.detail, 'eventbridge.detail');
-    return envelope === undefined ? [] : [envelope];
-  },
+  carriers: (event) =>
+    [envelopeCarrier(event.detail, 'eventbridge.detail'), datadogObjectCarrier(event.detail, 'eventbridge.detail')].filter(
+      (c): c is Carrier => c !== undefined,
+    ),
   spanName: (_event, context) => functionName(context),
   attributes: (event) => ({
     ...processAttributes(undefined, undefined, 1, undefined),

@@ -1,5 +1,6 @@
 import { SpanKind } from '@opentelemetry/api';
 import { stringGetter } from '../propagation/getters.js';
+import { datadogObjectCarrier } from './datadog-carrier.js';
 import { envelopeCarrier, removeEnvelope } from './envelope.js';
 import { field, functionName, isObject } from './shape.js';
 import type { Carrier, LambdaContextLike } from './types.js';
@@ -11,7 +12,12 @@ import { defineTrigger } from './types.js';
  */
 function* carriers(event: unknown, context: LambdaContextLike): Iterable<Carrier> {
   const custom = field(context.clientContext, 'custom');
-  if (isObject(custom)) yield { path: 'context.clientContext.custom', carrier: custom, getter: stringGetter };
+  if (isObject(custom)) {
+    yield { path: 'context.clientContext.custom', carrier: custom, getter: stringGetter };
+    // dd-trace-js writes its fields into `custom` itself; datadog-lambda-js also reads `custom._datadog`.
+    const datadog = datadogObjectCarrier(custom, 'context.clientContext.custom');
+    if (datadog !== undefined) yield datadog;
+  }
   const envelope = envelopeCarrier(event, 'invoke');
   if (envelope !== undefined) yield envelope;
 }

@@ -2,6 +2,7 @@ import { SpanKind } from '@opentelemetry/api';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { ATTR_AWS_KINESIS_STREAM_NAME } from '@opentelemetry/semantic-conventions/incubating';
 import { decodeBase64Text } from '../propagation/getters.js';
+import { datadogObjectCarrier } from './datadog-carrier.js';
 import { envelopeCarrier } from './envelope.js';
 import { messageAttributes, processAttributes, processSpanName } from './messaging.js';
 import { field, parseObject, records, text } from './shape.js';
@@ -15,12 +16,15 @@ function streamName(event: unknown): string | undefined {
   return arn !== undefined && at !== -1 ? arn.slice(at + ':stream/'.length) || undefined : undefined;
 }
 
-/** The envelope inside the record's base64 JSON data; data that is not JSON carries no context. */
+/** The envelope (or Datadog's `_datadog`) inside the record's base64 JSON data; data that is not JSON carries no context. */
 function* recordCarriers(record: unknown, index: number): Iterable<Carrier> {
   const data = text(field(field(record, 'kinesis'), 'data'));
   const payload = data === undefined ? undefined : parseObject(decodeBase64Text(data));
-  const envelope = envelopeCarrier(payload, `kinesis.Records[${index}].kinesis.data`);
+  const path = `kinesis.Records[${index}].kinesis.data`;
+  const envelope = envelopeCarrier(payload, path);
   if (envelope !== undefined) yield envelope;
+  const datadog = datadogObjectCarrier(payload, path);
+  if (datadog !== undefined) yield datadog;
 }
 
 /** Amazon Kinesis Data Streams: `Records[].eventSource === "aws:kinesis"`. */

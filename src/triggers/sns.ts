@@ -2,6 +2,7 @@ import { SpanKind } from '@opentelemetry/api';
 import type { SNSEvent } from 'aws-lambda';
 import { ATTR_AWS_SNS_TOPIC_ARN } from '@opentelemetry/semantic-conventions/incubating';
 import { snsAttributeGetter } from '../propagation/getters.js';
+import { snsDatadogCarrier } from './datadog-carrier.js';
 import { messageAttributes, processAttributes, processSpanName } from './messaging.js';
 import { arnName, field, isObject, records, text } from './shape.js';
 import { defineTrigger } from './types.js';
@@ -20,10 +21,14 @@ export const sns = defineTrigger<SNSEvent>({
       const message = field(record, 'Sns');
       const attributes = field(message, 'MessageAttributes');
       return {
-        carriers: () =>
-          isObject(attributes)
-            ? [{ path: `sns.Records[${index}].Sns.MessageAttributes`, carrier: attributes, getter: snsAttributeGetter }]
-            : [],
+        carriers: function* () {
+          if (!isObject(attributes)) return;
+          const path = `sns.Records[${index}].Sns.MessageAttributes`;
+          yield { path, carrier: attributes, getter: snsAttributeGetter };
+          // Datadog's producers write one `_datadog` attribute (Binary since it interfered with filter policies as a String).
+          const datadog = snsDatadogCarrier(attributes, path);
+          if (datadog !== undefined) yield datadog;
+        },
         attributes: messageAttributes(text(field(message, 'MessageId'))),
       };
     }),

@@ -1,6 +1,7 @@
 import { SpanKind } from '@opentelemetry/api';
 import type { SQSEvent } from 'aws-lambda';
 import { snsAttributeGetter, sqsAttributeGetter, xrayFieldGetter } from '../propagation/getters.js';
+import { datadogObjectCarrier, snsDatadogCarrier, sqsDatadogCarrier } from './datadog-carrier.js';
 import { envelopeCarrier } from './envelope.js';
 import { messageAttributes, processAttributes, processSpanName } from './messaging.js';
 import { arnName, field, isObject, parseObject, records, text } from './shape.js';
@@ -24,23 +25,31 @@ function mayCarryContext(body: unknown): boolean {
 
 /**
  * One SQS record's carriers, in preference order (design.md sections 1 and 4):
- * our message attributes; then a context inside the body, when the body is an SNS
+ * our message attributes and Datadog's `_datadog` attribute; then a context inside the body, when the body is an SNS
  * notification (raw delivery off) or an EventBridge event; then `AWSTraceHeader`, which
  * usually names the sending Lambda's X-Ray segment rather than the producer span.
  */
 function* recordCarriers(record: unknown, index: number): Iterable<Carrier> {
   const at = `sqs.Records[${index}]`;
   const attributes = field(record, 'messageAttributes');
-  if (isObject(attributes) && hasKeys(attributes)) yield { path: `${at}.messageAttributes`, carrier: attributes, getter: sqsAttributeGetter };
+  if (isObject(attributes) && hasKeys(attributes)) {
+    yield { path: `${at}.messageAttributes`, carrier: attributes, getter: sqsAttributeGetter };
+    const datadog = sqsDatadogCarrier(attributes, `${at}.messageAttributes`);
+    if (datadog !== undefined) yield datadog;
+  }
   const rawBody = field(record, 'body');
   const body = mayCarryContext(rawBody) ? parseObject(rawBody) : undefined;
   if (body !== undefined) {
     const notification = field(body, 'MessageAttributes');
     if (field(body, 'Type') === 'Notification' && isObject(notification)) {
       yield { path: `${at}.body.MessageAttributes`, carrier: notification, getter: snsAttributeGetter };
+      const datadog = snsDatadogCarrier(notification, `${at}.body.MessageAttributes`);
+      if (datadog !== undefined) yield datadog;
     } else if (typeof field(body, 'detail-type') === 'string') {
       const envelope = envelopeCarrier(field(body, 'detail'), `${at}.body.detail`);
       if (envelope !== undefined) yield envelope;
+      const datadog = datadogObjectCarrier(field(body, 'detail'), `${at}.body.detail`);
+      if (datadog !== undefined) yield datadog;
     }
   }
   const system = field(record, 'attributes');
