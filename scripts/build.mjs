@@ -3,7 +3,8 @@
 // the few constants we use, because its incubating entry point is megabytes to load.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const external = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})];
@@ -39,3 +40,21 @@ await Promise.all([
 ]);
 
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--emitDeclarationOnly'], { stdio: 'inherit' });
+
+// The package is "type": "module", so TypeScript reads every .d.ts as ESM. A CommonJS consumer
+// (`require`, "moduleResolution": "node16") needs CommonJS declarations: the same files as
+// .d.cts, whose relative imports name .cjs (TypeScript handbook, "Modules — Reference",
+// "Type declarations for dual packages").
+const typesDir = 'dist/types';
+for (const file of readdirSync(typesDir, { recursive: true })) {
+  if (!file.endsWith('.d.ts')) continue;
+  const text = readFileSync(join(typesDir, file), 'utf8').replace(/(from |import\()'(\.{1,2}\/[^']+)\.js'/g, "$1'$2.cjs'");
+  writeFileSync(join(typesDir, file.replace(/\.d\.ts$/, '.d.cts')), text);
+}
+
+// `lambda-baton/serverless` is CommonJS whose export is the plugin class (src/serverless/entry.cjs):
+// its declarations say the same, for a `serverless.ts` that imports the plugin.
+writeFileSync(
+  'dist/types/serverless/index.d.cts',
+  `import type BatonServerlessPlugin from './plugin.cjs';\ndeclare const plugin: typeof BatonServerlessPlugin;\nexport = plugin;\n`,
+);

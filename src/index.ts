@@ -3,7 +3,7 @@
  * EventBridge hops. The public API is this explicit list.
  */
 export { withTracing } from './handler/with-tracing.js';
-export type { AnyHandler } from './handler/with-tracing.js';
+export type { AnyHandler, ContextOf, LambdaCallback, Traced, TracedHandler, TracedStreamingHandler } from './handler/with-tracing.js';
 export { withRecord } from './handler/records.js';
 export { instrumentLambdaClient } from './clients/lambda.js';
 export type { InstrumentLambdaClientOptions } from './clients/lambda.js';
@@ -11,6 +11,7 @@ export { inspectEvent } from './inspect.js';
 export type { InspectResult, InspectedContext, InspectedLink } from './inspect.js';
 export { ENVELOPE_KEY } from './triggers/envelope.js';
 export { TRIGGERS, detectTrigger } from './triggers/index.js';
-export type { FaasTrigger, LambdaContextLike, Trigger, TriggerName } from './triggers/index.js';
+export type { BatchRecord, Carrier, FaasTrigger, LambdaContextLike, ResultInfo, Trigger, TriggerName } from './triggers/index.js';
+export type { BatonGetter } from './propagation/getters.js';
 export type { BatonOptions, ExporterName, ExportWait, OtlpProtocol, SamplerName } from './config.js';
 export type { PropagatorName } from './propagation/propagators.js';

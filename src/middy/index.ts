@@ -52,8 +52,14 @@ export interface MiddyTracingInternal {
   readonly traceId: string;
 }
 
-interface MiddyRequestLike {
+/** The part of middy's `request` that `tracingMiddleware` reads: middy's `Request` is assignable to it. */
+export interface MiddyRequestLike {
   internal?: Record<string, unknown>;
+}
+
+/** What `tracingMiddleware()` returns: a middy middleware object, for `.use()`. */
+export interface TracingMiddleware {
+  before: (request: MiddyRequestLike) => void;
 }
 
 /**
@@ -61,7 +67,7 @@ interface MiddyRequestLike {
  * `request.internal.baton` (middy's place for per-request state). It needs `traced()`
  * around the middy instance, which starts and ends the span; alone it only reports once.
  */
-export function tracingMiddleware(): { before: (request: MiddyRequestLike) => void } {
+export function tracingMiddleware(): TracingMiddleware {
   return {
     before(request) {
       const span = trace.getActiveSpan();

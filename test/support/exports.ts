@@ -1,4 +1,5 @@
 import { trace } from '@opentelemetry/api';
+import type { Context } from 'aws-lambda';
 import { resetDiagnostics, setDiagnosticSink } from '../../src/diagnostics.js';
 import { withTracing } from '../../src/index.js';
 import { getTracing } from '../../src/tracer/provider.js';
@@ -33,7 +34,7 @@ type OrderResult = { statusCode: number; body: string };
 export interface OrderFunction {
   readonly receiver: OtlpReceiver;
   readonly tracing: Tracing | undefined;
-  readonly handler: (event: Order, context: unknown) => Promise<OrderResult>;
+  readonly handler: (event: Order, context: Context) => Promise<OrderResult>;
   /** Every diagnostic line since the last `reset`. */
   readonly diagnostics: string[];
   /** The diagnostics that report a failed export. */

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../support/ensure-built.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, Record<string, string> | string> };
+type Conditions = { [condition: string]: string | Conditions };
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, Conditions | string> };
 
 /** The value exports of src/index.ts when this test was written, with what each one is. */
 const PUBLIC_API: Record<string, 'function' | 'string' | 'object'> = {
@@ -55,6 +56,10 @@ beforeAll(async () => {
   consumer = mkdtempSync(join(tmpdir(), 'baton-consumer-'));
   mkdirSync(join(consumer, 'node_modules'));
   symlinkSync(ROOT, join(consumer, 'node_modules', 'lambda-baton'), 'dir');
+  // What a TypeScript consumer installs beside us: the Lambda types, Node's, middy.
+  mkdirSync(join(consumer, 'node_modules', '@middy'));
+  symlinkSync(join(ROOT, 'node_modules/@types'), join(consumer, 'node_modules', '@types'), 'dir');
+  symlinkSync(join(ROOT, 'node_modules/@middy/core'), join(consumer, 'node_modules', '@middy', 'core'), 'dir');
 });
 
 afterAll(() => {
@@ -102,8 +107,88 @@ describe('the package as a dependency', () => {
   });
 
   it('lists types first in the exports map, and the files each condition names exist', () => {
-    const root = pkg.exports['.'] as Record<string, string>;
-    expect(Object.keys(root)[0]).toBe('types');
-    for (const target of Object.values(root)) expect(existsSync(join(ROOT, target)), target).toBe(true);
+    for (const mode of ['import', 'require']) {
+      const root = (pkg.exports['.'] as unknown as Record<string, Record<string, string>>)[mode] ?? {};
+      expect(Object.keys(root)[0], mode).toBe('types');
+      for (const target of Object.values(root)) expect(existsSync(join(ROOT, target)), target).toBe(true);
+    }
+  });
+});
+
+// ---------------------------------------------------------------- a TypeScript consumer
+
+/**
+ * A consumer's own code, strict, using every entry point's types the way the README shows.
+ * Each `@ts-expect-error` must be an error, or tsc reports the directive as unused.
+ */
+const consumerSource = (withMiddy: boolean) => `
+${withMiddy ? `import middy from '@middy/core';` : ''}
+import type { APIGatewayProxyEvent, APIGatewayProxyHandler, APIGatewayProxyResult, Context, SQSHandler } from 'aws-lambda';
+import { withRecord, withTracing } from 'lambda-baton';
+import type { BatonOptions, Carrier, TracedHandler, Trigger } from 'lambda-baton';
+import { traced, tracingMiddleware } from 'lambda-baton/middy';
+void traced;
+void tracingMiddleware;
+import type { MiddyRequestLike } from 'lambda-baton/middy';
+import plugin = require('lambda-baton/serverless');
+
+const options: BatonOptions = { serviceName: 'orders' };
+export const api: APIGatewayProxyHandler = withTracing(async (event: APIGatewayProxyEvent) => ({ statusCode: 200, body: event.path }), options);
+export const typed: TracedHandler<APIGatewayProxyEvent, { statusCode: number; body: string }> = withTracing(async (event: APIGatewayProxyEvent) => ({ statusCode: 200, body: event.path }));
+export const queue: SQSHandler = withTracing<SQSHandler>(async (event) => {
+  for (const record of event.Records) await withRecord(record, async () => record.body);
+});
+${withMiddy ? `const middyHandler = traced(middy<APIGatewayProxyEvent, APIGatewayProxyResult>()).use(tracingMiddleware()).handler(async (event) => ({ statusCode: 200, body: event.path }));
+export const mw: APIGatewayProxyHandler = middyHandler;` : 'export type Result = APIGatewayProxyResult;'}
+export async function call(event: APIGatewayProxyEvent, context: Context): Promise<string> {
+  return (await typed(event, context)).body;
+}
+export const names: [Carrier['path'], Trigger['name'], MiddyRequestLike['internal']] = ['x', 'sqs', undefined];
+export const Plugin: new (...args: never[]) => { readonly hooks: Record<string, () => void> } = plugin;
+// @ts-expect-error the result of a traced API handler is the handler's
+export const wrong: Promise<number> = typed({} as APIGatewayProxyEvent, {} as Context);
+`;
+
+function compileConsumer(compilerOptions: Record<string, string | boolean>, type: 'module' | 'commonjs', withMiddy = true): string {
+  writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type }));
+  writeFileSync(join(consumer, 'index.ts'), consumerSource(withMiddy));
+  // skipLibCheck as most projects set it; the node10 and CommonJS cases check our declarations too.
+  const tsconfig = { compilerOptions: { strict: true, noEmit: true, skipLibCheck: true, types: ['node'], esModuleInterop: true, ...compilerOptions }, files: ['index.ts'] };
+  writeFileSync(join(consumer, 'tsconfig.json'), JSON.stringify(tsconfig));
+  try {
+    execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: consumer, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return 'compiled';
+  } catch (error) {
+    return String((error as { stdout?: string }).stdout);
+  }
+}
+
+describe('the package’s types in a TypeScript consumer', () => {
+  it('resolve with "moduleResolution": "node" (node10, TypeScript’s default for commonjs), middy and serverless through typesVersions', () => {
+    expect(compileConsumer({ module: 'commonjs', moduleResolution: 'node', skipLibCheck: false }, 'commonjs')).toBe('compiled');
+  }, 120_000);
+
+  it('resolve with "moduleResolution": "node16" in a CommonJS project, through the exports map’s require types', () => {
+    // Without middy: @middy/core is ESM only, which TypeScript does not let CommonJS import.
+    expect(compileConsumer({ module: 'node16', moduleResolution: 'node16', skipLibCheck: false }, 'commonjs', false)).toBe('compiled');
+  }, 120_000);
+
+  it('resolve with "moduleResolution": "node16" in an ES module project', () => {
+    expect(compileConsumer({ module: 'node16', moduleResolution: 'node16' }, 'module')).toBe('compiled');
+  }, 120_000);
+
+  it('resolve with "moduleResolution": "bundler"', () => {
+    expect(compileConsumer({ module: 'preserve', moduleResolution: 'bundler' }, 'module')).toBe('compiled');
+  }, 120_000);
+
+  it('point every exports entry’s types condition at a declaration that exists', () => {
+    const typesOf = (target: Conditions | string): string[] =>
+      typeof target === 'string' ? [] : Object.entries(target).flatMap(([condition, value]) => (condition === 'types' && typeof value === 'string' ? [value] : typesOf(value)));
+    for (const [entry, target] of Object.entries(pkg.exports)) {
+      if (entry === './package.json') continue;
+      const types = typesOf(target);
+      expect(types.length, entry).toBeGreaterThan(0);
+      for (const file of types) expect(existsSync(join(ROOT, file)), file).toBe(true);
+    }
   });
 });

@@ -1,0 +1,44 @@
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
+const ZIP = join(ROOT, 'layer/dist/lambda-baton-layer.zip');
+
+beforeAll(() => {
+  // `npm test` builds the layer first; a file run alone builds it here (esbuild, about a second).
+  try {
+    statSync(ZIP);
+  } catch {
+    execFileSync(process.execPath, ['layer/build.mjs'], { cwd: ROOT, stdio: 'ignore' });
+  }
+});
+
+/** The bench table's row for `measure`, split into cells (README, between bench:start and bench:end). */
+function benchRow(measure: string): string[] {
+  const table = README.slice(README.indexOf('<!-- bench:start -->'), README.indexOf('<!-- bench:end -->'));
+  const row = table.split('\n').find((line) => line.startsWith(`| ${measure}`));
+  if (row === undefined) throw new Error(`no bench row "${measure}"`);
+  return row.split('|').map((cell) => cell.trim());
+}
+
+describe('the README’s numbers', () => {
+  it('gives the layer zip’s size as built, within a kilobyte, where it describes the layer', () => {
+    const claimed = /lambda-baton-layer\.zip`, about (\d+) KB/.exec(README)?.[1];
+    expect(claimed).toBeDefined();
+    expect(Math.abs(Number(claimed) - statSync(ZIP).size / 1024)).toBeLessThanOrEqual(1);
+  });
+
+  it('states in the introduction the cold-start cost that the benchmark table measured', () => {
+    const intro = README.slice(0, README.indexOf('## Quick start'));
+    const ratio = /\(([\d.]+)×, \+(\d+) ms/.exec(intro);
+    expect(ratio, 'the introduction states the cold-start ratio and delta').not.toBeNull();
+    const measured = benchRow('cold start, wall')[4] ?? '';
+    const [, tableRatio, tableDelta] = /([\d.]+)× \(\+([\d.]+) ms\)/.exec(measured) ?? [];
+    expect(Number(ratio?.[1])).toBeCloseTo(Number(tableRatio), 1);
+    expect(Number(ratio?.[2])).toBe(Math.round(Number(tableDelta)));
+  });
+});
