@@ -35,15 +35,29 @@ export type ContextOf<C> = unknown extends C ? LambdaContextLike : Exclude<C, un
  * same way: a third parameter that is a function is a callback, otherwise the handler streams):
  * - `(event, context?) => R | Promise<R>`: a `TracedHandler` of `Awaited<R>`;
  * - `(event, context, callback: Callback<R>) => void` (and `Handler<E, R>` itself): a `TracedHandler` of `R`;
+ * - `(event, context, opts?)` with an optional third parameter that is not a callback (a middy instance): as the first;
  * - `(event, responseStream, context) => R | Promise<R>`: a `TracedStreamingHandler` of `Awaited<R>`.
  */
 export type Traced<H extends AnyHandler> = H extends (event: infer E, second: infer S, third: infer T) => infer Returned
   ? Parameters<H> extends [unknown?, unknown?]
     ? TracedHandler<E, Awaited<Returned>, ContextOf<S>>
-    : NonNullable<T> extends (error?: never, result?: infer R) => unknown
-      ? TracedHandler<E, R, ContextOf<S>>
-      : TracedStreamingHandler<E, S, T, Awaited<Returned>>
+    : NonNullable<T> extends (...args: never[]) => unknown
+      ? TracedHandler<E, CallbackResult<NonNullable<T>>, ContextOf<S>>
+      : undefined extends T
+        ? // An optional third parameter that is not a callback (middy's `opts`): the runtime passes two.
+          TracedHandler<E, Awaited<Returned>, ContextOf<S>>
+        : TracedStreamingHandler<E, S, T, Awaited<Returned>>
   : never;
+
+/**
+ * The result type a callback takes: `Callback<R>`'s optional `result?: R`, or a user's own
+ * `(error: null, value: R) => void` (whose required parameters the optional form does not match).
+ */
+export type CallbackResult<F> = F extends (error: never, result?: infer R) => unknown
+  ? R
+  : F extends (error: never, result: infer R) => unknown
+    ? R
+    : unknown;
 
 /** The Node runtime marks streaming handlers with this symbol (`awslambda.streamifyResponse`). */
 const STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');

@@ -25,5 +25,6 @@ export async function createLayerHandler(env: NodeJS.ProcessEnv = process.env): 
   // BATON_TASK_ROOT: serverless-offline sets a LAMBDA_TASK_ROOT (/var/task) that is not the service folder.
   const handler = await resolveHandler(env['BATON_TASK_ROOT'] ?? env['LAMBDA_TASK_ROOT'] ?? process.cwd(), target);
   if (clients) await instrumentLoadedLambdaClients();
-  return withTracing(handler);
+  // The runtime calls it with whatever it passes; the traced type is for users' handlers.
+  return withTracing(handler) as (...args: unknown[]) => unknown;
 }

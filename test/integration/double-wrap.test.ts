@@ -1,6 +1,7 @@
 import { trace } from '@opentelemetry/api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { withTracing } from '../../src/index.js';
+import type { LambdaContextLike } from '../../src/index.js';
 import { traced } from '../../src/middy/index.js';
 import type { MiddyLike } from '../../src/middy/index.js';
 import { getTracing } from '../../src/tracer/provider.js';
@@ -91,7 +92,7 @@ describe('a handler wrapped twice', () => {
 
   it('still traces a traced handler that the handler itself calls with an event of its own', async () => {
     const worker = withTracing(async (job: { id: string }) => job.id);
-    const api = withTracing(async (_event: unknown, context: unknown) => worker({ id: 'job-1' }, context));
+    const api = withTracing(async (_event: unknown, context: LambdaContextLike) => worker({ id: 'job-1' }, context));
     expect(await api({}, lambdaContext())).toBe('job-1');
     await exportsAnswered();
     expect(receiver.spans).toHaveLength(2);

@@ -24,7 +24,7 @@ import { loadEvent } from '../support/fixtures.js';
  * Expected ids are worked out here with BigInt from the decimal text, never taken from the code.
  */
 
-const hexOf = (decimal: string | bigint): string => BigInt(decimal).toString(16).padStart(16, '0');
+const hexOf = (decimal: string | bigint | number): string => BigInt(decimal).toString(16).padStart(16, '0');
 const decOf = (hex: string): string => BigInt(`0x${hex}`).toString();
 const UINT64_MAX = (1n << 64n) - 1n;
 
