@@ -9,15 +9,10 @@ import { LineageXRayPropagator } from './xray.js';
 /** The `OTEL_PROPAGATORS` names we understand (OpenTelemetry SDK environment specification). */
 export type PropagatorName = 'tracecontext' | 'baggage' | 'b3' | 'b3multi' | 'xray' | 'xray-lambda' | 'none';
 
-const KNOWN: ReadonlySet<string> = new Set<PropagatorName>([
-  'tracecontext',
-  'baggage',
-  'b3',
-  'b3multi',
-  'xray',
-  'xray-lambda',
-  'none',
-]);
+/** Every name `OTEL_PROPAGATORS` (and the `propagators` option) may hold; the plugin's schema lists these too. */
+export const PROPAGATOR_NAMES: readonly PropagatorName[] = ['tracecontext', 'baggage', 'b3', 'b3multi', 'xray', 'xray-lambda', 'none'];
+
+const KNOWN: ReadonlySet<string> = new Set<string>(PROPAGATOR_NAMES);
 
 /** What we read when nothing is configured: W3C, then B3, then X-Ray. */
 export const DEFAULT_EXTRACT: readonly PropagatorName[] = ['tracecontext', 'baggage', 'b3', 'xray'];
