@@ -67,6 +67,8 @@ export interface OptionRow {
   readonly plugin: boolean;
   /** Older plugin keys that still work. */
   readonly pluginAliases?: readonly string[];
+  /** The variable the plugin sets, when not the first of `env`. */
+  readonly pluginVariable?: string;
 }
 
 const bool = { type: 'boolean' } as const;
@@ -131,6 +133,8 @@ export const OPTIONS = [
   {
     name: 'protocol',
     env: ['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'OTEL_EXPORTER_OTLP_PROTOCOL'],
+    // The general variable, so that a function's own OTEL_EXPORTER_OTLP_PROTOCOL still wins over custom.baton.
+    pluginVariable: 'OTEL_EXPORTER_OTLP_PROTOCOL',
     kind: { type: 'enum', values: PROTOCOL_NAMES },
     defaultText: '`http/protobuf`',
     meaning: 'OTLP encoding',
@@ -141,7 +145,7 @@ export const OPTIONS = [
     env: ['BATON_EXPORT_WAIT'],
     kind: { type: 'enum', values: EXPORT_WAIT_NAMES },
     defaultText: '`sent` for a loopback endpoint, else `response`',
-    meaning: 'what an invocation waits for: its spans written to the socket, or the collector’s answer',
+    meaning: "what an invocation waits for: its spans written to the socket, or the collector's answer",
     plugin: true,
   },
   {
@@ -191,7 +195,7 @@ export const OPTIONS = [
     env: ['BATON_TIMEOUT_MARGIN_MS'],
     kind: { type: 'number', ...TIMEOUT_MARGIN_BOUNDS },
     defaultText: '`100`',
-    meaning: 'how long before the deadline a running invocation’s span is ended as timed out and exported, in ms',
+    meaning: "how long before the deadline a running invocation's span is ended as timed out and exported, in ms",
     plugin: true,
   },
   {
@@ -216,7 +220,7 @@ export const OPTIONS = [
     env: ['BATON_LOG_CORRELATION'],
     kind: bool,
     defaultText: '`true`',
-    meaning: 'put the trace and span ids in the function’s log lines',
+    meaning: "put the trace and span ids in the function's log lines",
     plugin: true,
   },
   {

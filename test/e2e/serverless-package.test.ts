@@ -59,7 +59,7 @@ describe('the Serverless Framework plugin', () => {
       BATON_HANDLER: 'example/api.handler',
       OTEL_PROPAGATORS: 'tracecontext,baggage,b3,xray',
       OTEL_TRACES_SAMPLER: 'parentbased_always_on',
-      BATON_LAMBDA_CLIENTS: 'true',
+      BATON_SDK_CLIENTS: 'true',
       BATON_PAYLOAD_ENVELOPE: 'true',
       BATON_EXPORT_WAIT: 'sent',
     });
