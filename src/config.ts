@@ -72,6 +72,12 @@ export interface BatonOptions {
   readonly redactQueryKeys?: readonly string[];
 }
 
+/** `BatonOptions` has exactly the keys of the table in src/options.ts: a missing or extra key fails the type check. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Holds<T extends true> = T;
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- checked by the compiler only
+type OptionsMatchTable = Holds<Same<keyof BatonOptions, OptionName>>;
+
 /** The resolved configuration: read once at cold start, then frozen. */
 export interface BatonConfig {
   readonly enabled: boolean;
