@@ -47,8 +47,8 @@ export type OptionKind =
   | { readonly type: 'enumList'; readonly values: readonly string[] }
   /** Strings: an array in code, a comma-separated list in the environment. */
   | { readonly type: 'stringList' }
-  /** `k=v,k2=v2` in the environment (values URL-encoded); an object in code. */
-  | { readonly type: 'keyValue'; readonly values: 'string' | 'attribute' };
+  /** `k=v,k2=v2` in the environment (values URL-encoded); an object in code. `dropEmpty`: an entry with an empty value is left out. */
+  | { readonly type: 'keyValue'; readonly values: 'string' | 'attribute'; readonly dropEmpty?: boolean };
 
 export interface OptionRow {
   /** The key in `BatonOptions` and, unless `plugin` is false, in the plugin's `custom.baton`. */
@@ -123,7 +123,7 @@ export const OPTIONS = [
   {
     name: 'headers',
     env: ['OTEL_EXPORTER_OTLP_HEADERS'],
-    kind: { type: 'keyValue', values: 'string' },
+    kind: { type: 'keyValue', values: 'string', dropEmpty: true },
     defaultText: '',
     fallbackText: 'none',
     allowedText: '`k=v,k2=v2`; in code, an object',

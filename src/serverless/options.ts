@@ -145,10 +145,10 @@ export function validateOptions(where: string, value: unknown): string[] {
 }
 
 /** A `k=v,k2=v2` list as OTEL_RESOURCE_ATTRIBUTES and OTEL_EXPORTER_OTLP_HEADERS read it (values URL-encoded). */
-function keyValueList(value: Record<string, unknown>): string {
+function keyValueList(value: Record<string, unknown>, dropEmpty: boolean): string {
   return Object.entries(value)
-    // An empty value (say `${env:COLLECTOR_KEY, ''}` with the variable unset) is not sent.
-    .filter(([, v]) => String(v) !== '')
+    // An empty header (say `${env:COLLECTOR_KEY, ''}` with the variable unset) is not sent.
+    .filter(([, v]) => !dropEmpty || String(v).trim() !== '')
     .map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`)
     .join(',');
 }
@@ -160,7 +160,7 @@ function envText(row: OptionRow, value: unknown): string | undefined {
     case 'stringList':
       return (value as unknown[]).join(',');
     case 'keyValue':
-      return keyValueList(value as Record<string, unknown>);
+      return keyValueList(value as Record<string, unknown>, row.kind.dropEmpty === true);
     default:
       return String(value);
   }
