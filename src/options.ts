@@ -7,7 +7,7 @@
  *
  * This module holds data only, so the plugin can load it without the tracer.
  */
-import { PROPAGATOR_NAMES } from './propagation/propagators.js';
+import { PROPAGATOR_NAMES } from './propagation/names.js';
 
 export const EXPORTER_NAMES = ['otlp', 'console', 'none'] as const;
 export const PROTOCOL_NAMES = ['http/protobuf', 'http/json'] as const;

@@ -4,13 +4,13 @@ import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3';
 import { diagnose } from '../diagnostics.js';
 import { SpecBaggagePropagator } from './baggage.js';
 import { StrictTraceContextPropagator } from './tracecontext.js';
+import { PROPAGATOR_NAMES } from './names.js';
+import type { PropagatorName } from './names.js';
 import { LineageXRayPropagator } from './xray.js';
 
-/** The `OTEL_PROPAGATORS` names we understand (OpenTelemetry SDK environment specification). */
-export type PropagatorName = 'tracecontext' | 'baggage' | 'b3' | 'b3multi' | 'xray' | 'xray-lambda' | 'none';
-
-/** Every name `OTEL_PROPAGATORS` (and the `propagators` option) may hold; the plugin's schema lists these too. */
-export const PROPAGATOR_NAMES: readonly PropagatorName[] = ['tracecontext', 'baggage', 'b3', 'b3multi', 'xray', 'xray-lambda', 'none'];
+// The names live in ./names.ts, which the Serverless plugin loads without OpenTelemetry.
+export { PROPAGATOR_NAMES } from './names.js';
+export type { PropagatorName } from './names.js';
 
 const KNOWN: ReadonlySet<string> = new Set<string>(PROPAGATOR_NAMES);
 

@@ -7,7 +7,7 @@
 import { OPTIONS } from '../options.js';
 import type { OptionRow } from '../options.js';
 import type { ExportWait, ExporterName, OtlpProtocol, SamplerName } from '../config.js';
-import type { PropagatorName } from '../propagation/propagators.js';
+import type { PropagatorName } from '../propagation/names.js';
 
 export interface BatonPluginOptions {
   /** `false`: the plugin leaves the service (or this function) alone. */
