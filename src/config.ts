@@ -1,7 +1,7 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { Sampler, SpanExporter } from '@opentelemetry/sdk-trace';
 import { diagnose } from './diagnostics.js';
-import { DEFAULT_ENDPOINT, DEFAULT_FLUSH_TIMEOUT_MS, DEFAULT_TIMEOUT_MARGIN_MS, optionRow } from './options.js';
+import { DEFAULT_ENDPOINT, DEFAULT_FLUSH_TIMEOUT_MS, DEFAULT_TIMEOUT_MARGIN_MS, OPTIONS, optionRow } from './options.js';
 import type { OptionName, OptionRow } from './options.js';
 import type { PropagatorName } from './propagation/propagators.js';
 
@@ -332,12 +332,27 @@ export function defaultExportWait(endpoint: string): ExportWait {
   return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host) ? 'sent' : 'response';
 }
 
+/** The options object, without what is not an option (each such key reported, as a typo would be). */
+function knownOptions(options: unknown): BatonOptions {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    diagnose('config:options', `the options ${quote({ label: 'options', value: options, fromEnv: false })} are not an object; they are ignored`);
+    return {};
+  }
+  const known = new Set<string>(OPTIONS.map((row) => row.name));
+  for (const key of Object.keys(options)) {
+    if (!known.has(key)) diagnose(`config:options:${key}`, `${key} is not an option (known: ${[...known].join(', ')}); it is ignored`);
+  }
+  return options as BatonOptions;
+}
+
 /**
  * Resolve options, then environment, then defaults, once, by the table in src/options.ts.
  * A bad value, in code or in the environment, gets one diagnostic naming the option or
  * variable and quoting the value, and the default is used; this never throws.
  */
-export function resolveConfig(options: BatonOptions = {}, env: NodeJS.ProcessEnv = process.env): BatonConfig {
+export function resolveConfig(given: BatonOptions = {}, env: NodeJS.ProcessEnv = process.env): BatonConfig {
+  const options = knownOptions(given);
   // Options come from JavaScript callers too, so each value is checked, whatever its declared type.
   const o = options as Readonly<Record<keyof BatonOptions, unknown>>;
   const boolean = (name: OptionName, fallback: boolean) => read(name, o[name as keyof BatonOptions], env, parseBoolean, fallback);

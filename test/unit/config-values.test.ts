@@ -98,6 +98,18 @@ describe('a value that does not fit', () => {
     expect(config[c.key]).toEqual(c.used);
   });
 
+  it('names a key that is not an option, as a typo in JavaScript would be', () => {
+    const config = resolveConfig({ flushTimeout: 100 } as BatonOptions, {});
+    expect(config.flushTimeoutMs).toBe(500);
+    expect(diagnostics).toHaveLength(1);
+    expect(diagnostics[0]).toMatch(/^\[lambda-baton\] flushTimeout is not an option \(known: enabled, serviceName, .*, redactQueryKeys\); it is ignored$/);
+  });
+
+  it('takes options that are not an object as none, saying so', () => {
+    expect(resolveConfig(null as unknown as BatonOptions, { BATON_FLUSH_TIMEOUT_MS: '900' }).flushTimeoutMs).toBe(900);
+    expect(diagnostics).toEqual(['[lambda-baton] the options null are not an object; they are ignored']);
+  });
+
   it('is reported once per process, however often the configuration is read', () => {
     resolveConfig({ flushTimeoutMs: -3 }, {});
     resolveConfig({ flushTimeoutMs: -3 }, {});
