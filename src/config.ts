@@ -110,6 +110,8 @@ interface Given {
   readonly label: string;
   readonly value: unknown;
   readonly fromEnv: boolean;
+  /** The value may hold a secret (headers carry API keys): diagnostics never quote it. */
+  readonly secret?: boolean;
 }
 
 /** A value that does not fit: what it should have been. */
@@ -125,7 +127,20 @@ function nonEmpty(value: string | undefined): string | undefined {
 /** The value as the user wrote it: a variable's text in quotes; a value in code as JavaScript shows it. */
 function quote(given: Given): string {
   const { value } = given;
-  if (given.fromEnv || typeof value === 'string') return JSON.stringify(String(value));
+  if (given.secret === true) return given.fromEnv ? '(its value is not shown)' : `(${typeOf(value)}, not shown)`;
+  const text = quoted(given.fromEnv, value);
+  // One line, not a dump: a long value is cut.
+  return text.length > MAX_QUOTED ? `${text.slice(0, MAX_QUOTED)}…` : text;
+}
+
+const MAX_QUOTED = 200;
+
+function typeOf(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+}
+
+function quoted(fromEnv: boolean, value: unknown): string {
+  if (fromEnv || typeof value === 'string') return JSON.stringify(String(value));
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint' || value === null) return String(value);
   if (typeof value === 'function' || typeof value === 'symbol') return `a ${typeof value}`;
   try {
@@ -145,10 +160,11 @@ function reject(given: Given, expected: string, fallback: string): void {
  * variable counts as unset, as the OpenTelemetry environment specification says).
  */
 function given(row: OptionRow, value: unknown, env: NodeJS.ProcessEnv): Given | undefined {
-  if (value !== undefined) return { label: row.name, value, fromEnv: false };
+  const secret = row.secret === true;
+  if (value !== undefined) return { label: row.name, value, fromEnv: false, secret };
   for (const variable of row.env) {
     const text = env[variable];
-    if (nonEmpty(text) !== undefined) return { label: variable, value: text, fromEnv: true };
+    if (nonEmpty(text) !== undefined) return { label: variable, value: text, fromEnv: true, secret };
   }
   return undefined;
 }
@@ -255,7 +271,7 @@ function parseKeyValues(g: Given, values: 'string' | 'attribute'): Record<string
     if (typeof g.value !== 'object' || g.value === null || Array.isArray(g.value)) return new Misfit('is not an object');
     for (const [key, value] of Object.entries(g.value)) {
       if (values === 'string' ? typeof value === 'string' : isAttributeValue(value)) out[key] = value;
-      else diagnose(`config:${g.label}:${key}`, `${g.label}.${key}=${quote({ ...g, value })} is not ${values === 'string' ? 'a string' : 'an attribute value'}; it is ignored`);
+      else diagnose(`config:${g.label}:${key}`, `${g.label}.${key}${g.secret === true ? '' : `=${quote({ ...g, value })}`} is not ${values === 'string' ? 'a string' : 'an attribute value'}; it is ignored`);
     }
     return out;
   }
@@ -264,7 +280,7 @@ function parseKeyValues(g: Given, values: 'string' | 'attribute'): Record<string
     const eq = part.indexOf('=');
     const key = eq > 0 ? part.slice(0, eq).trim() : '';
     if (key === '') {
-      diagnose(`config:${g.label}:${part}`, `${g.label} has an entry without a key ("${part}"); it is ignored`);
+      diagnose(`config:${g.label}:${part}`, `${g.label} has an entry without a key${g.secret === true ? '' : ` (${JSON.stringify(part)})`}; it is ignored`);
       continue;
     }
     const raw = part.slice(eq + 1).trim();

@@ -69,6 +69,8 @@ export interface OptionRow {
   readonly pluginAliases?: readonly string[];
   /** The variable the plugin sets, when not the first of `env`. */
   readonly pluginVariable?: string;
+  /** Values may hold secrets: a diagnostic names the option, never quotes its value. */
+  readonly secret?: boolean;
 }
 
 const bool = { type: 'boolean' } as const;
@@ -124,6 +126,8 @@ export const OPTIONS = [
     name: 'headers',
     env: ['OTEL_EXPORTER_OTLP_HEADERS'],
     kind: { type: 'keyValue', values: 'string', dropEmpty: true },
+    // Headers carry API keys and bearer tokens.
+    secret: true,
     defaultText: '',
     fallbackText: 'none',
     allowedText: '`k=v,k2=v2`; in code, an object',

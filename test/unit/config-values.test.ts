@@ -59,7 +59,7 @@ const inCode: Case[] = [
   { options: { timeoutMarginMs: 1e12 }, line: 'timeoutMarginMs=1000000000000 is not a number from 0 to 30000; using 100', key: 'timeoutMarginMs', used: 100 },
   { options: { timeoutMarginMs: -1 }, line: 'timeoutMarginMs=-1 is not a number from 0 to 30000; using 100', key: 'timeoutMarginMs', used: 100 },
   { options: { redactQueryKeys: 'token' }, line: 'redactQueryKeys="token" is not a list of strings; using the built-in list alone', key: 'redactQueryKeys', used: [] },
-  { options: { headers: 'a=b' }, line: 'headers="a=b" is not an object; using none', key: 'headers', used: {} },
+  { options: { headers: 'authorization=Bearer t0k3n' }, line: 'headers=(a string, not shown) is not an object; using none', key: 'headers', used: {} },
   { options: { resourceAttributes: ['a'] }, line: 'resourceAttributes=["a"] is not an object; using none', key: 'resourceAttributes', used: {} },
 ];
 
@@ -226,6 +226,17 @@ describe('options other parts read', () => {
     const config = resolveConfig({ headers: { a: 3 as never, b: 'x' }, resourceAttributes: { team: 'orders', nested: {} as never } }, {});
     expect(config.headers).toEqual({ b: 'x' });
     expect(config.resourceAttributes).toEqual({ team: 'orders' });
-    expect(diagnostics).toEqual(['[lambda-baton] headers.a=3 is not a string; it is ignored', '[lambda-baton] resourceAttributes.nested={} is not an attribute value; it is ignored']);
+    expect(diagnostics).toEqual(['[lambda-baton] headers.a is not a string; it is ignored', '[lambda-baton] resourceAttributes.nested={} is not an attribute value; it is ignored']);
+  });
+
+  it('never quote a header value, which may be a secret', () => {
+    resolveConfig({ headers: { authorization: 12345678 as never } }, { OTEL_EXPORTER_OTLP_HEADERS: 'Bearer s3cr3t,x-team=orders' });
+    expect(diagnostics).toEqual(['[lambda-baton] OTEL_EXPORTER_OTLP_HEADERS has an entry without a key; it is ignored', '[lambda-baton] headers.authorization is not a string; it is ignored']);
+  });
+
+  it('cut a long value to one short line', () => {
+    resolveConfig({ serviceName: ['x'.repeat(1000)] as never }, {});
+    expect(diagnostics[0]?.length).toBeLessThan(300);
+    expect(diagnostics[0]).toMatch(/^\[lambda-baton\] serviceName=\["x+… is not a non-empty string; using the function name$/);
   });
 });
