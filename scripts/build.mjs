@@ -23,8 +23,9 @@ const common = { bundle: true, platform: 'node', target: 'node20', external, sou
 await Promise.all([
   build({ ...common, entryPoints, format: 'esm', outdir: 'dist', outExtension: { '.js': '.js' } }),
   build({ ...common, entryPoints, format: 'cjs', outdir: 'dist', outExtension: { '.js': '.cjs' } }),
-  // serverless-offline loads handlers as ES modules from the service folder.
-  build({ ...common, entryPoints: { 'offline-handler': 'src/layer/offline-handler.ts' }, format: 'esm', outdir: 'dist', outExtension: { '.js': '.mjs' } }),
+  // The handler the plugin points at under `serverless offline` and `serverless invoke local`:
+  // CommonJS, the one format both can load (src/layer/offline-handler.ts says why).
+  build({ ...common, entryPoints: { 'offline-handler': 'src/layer/offline-handler.ts' }, format: 'cjs', outdir: 'dist', outExtension: { '.js': '.cjs' } }),
   // The Serverless Framework v3 requires plugins as CommonJS.
   build({ ...common, entryPoints: { serverless: 'src/serverless/entry.cjs' }, format: 'cjs', outdir: 'dist', outExtension: { '.js': '.cjs' } }),
   // The CLI is one self-contained file so `npx baton` starts fast.

@@ -5,8 +5,6 @@ import { RuntimeError, resolveHandler } from './resolve.js';
 
 /** Where the layer's exec wrapper (or the Serverless plugin) puts the function's own handler. */
 export const HANDLER_VARIABLE = 'BATON_HANDLER';
-/** `false` turns off zero-code Lambda client instrumentation in the layer. */
-export const LAMBDA_CLIENTS_VARIABLE = 'BATON_LAMBDA_CLIENTS';
 
 /**
  * The layer's entry: at init, set up tracing, load the user's handler as the runtime would,
@@ -19,8 +17,8 @@ export async function createLayerHandler(env: NodeJS.ProcessEnv = process.env): 
     throw new RuntimeError('Runtime.HandlerNotFound', `${HANDLER_VARIABLE} is not set: the lambda-baton layer needs the function's own handler (see README, "The layer")`);
   }
   // Tracing first, so spans the handler's module creates at import are ours too.
-  getTracing(undefined, env);
-  const clients = env[LAMBDA_CLIENTS_VARIABLE]?.trim().toLowerCase() !== 'false';
+  // `sdkClients` (BATON_SDK_CLIENTS, formerly BATON_LAMBDA_CLIENTS) comes from the one configuration.
+  const clients = getTracing(undefined, env)?.config.sdkClients ?? false;
   if (clients) watchSdkLoads();
   // BATON_TASK_ROOT: serverless-offline sets a LAMBDA_TASK_ROOT (/var/task) that is not the service folder.
   const handler = await resolveHandler(env['BATON_TASK_ROOT'] ?? env['LAMBDA_TASK_ROOT'] ?? process.cwd(), target);

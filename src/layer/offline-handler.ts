@@ -1,8 +1,21 @@
 /**
- * The handler `serverless offline` runs for a traced function (the Serverless plugin points
- * functions here, since offline ignores layers and exec wrappers). The same path as the
- * layer: BATON_HANDLER is loaded as the runtime would, and wrapped.
+ * The handler `serverless offline` and `serverless invoke local` run for a traced function (the
+ * Serverless plugin points functions here, since neither honours layers or exec wrappers). The
+ * same path as the layer: BATON_HANDLER is loaded as the runtime would, and wrapped.
+ *
+ * Built as CommonJS (dist/offline-handler.cjs) without top-level await: `invoke local` loads a
+ * handler with `require()`, trying no extension and then `.cjs` (osls
+ * lib/plugins/aws/invoke-local/index.js), and a module with top-level await cannot be required.
+ * serverless-offline tries no extension, `.js`, `.mjs`, then `.cjs`.
  */
 import { createLayerHandler } from './handler.js';
 
-export const handler = await createLayerHandler();
+// Set-up starts when the module loads, as the layer's does at init; a failure surfaces on the
+// first invocation, as the error the runtime would report.
+const ready = createLayerHandler();
+ready.catch(() => {});
+
+export async function handler(event: unknown, context: unknown): Promise<unknown> {
+  const wrapped = await ready;
+  return wrapped(event, context);
+}

@@ -1,25 +1,16 @@
 import type { TextMapPropagator } from '@opentelemetry/api';
 import { CompositePropagator } from '@opentelemetry/core';
 import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3';
-import { diagnose } from '../diagnostics.js';
 import { SpecBaggagePropagator } from './baggage.js';
 import { DatadogPropagator } from './datadog.js';
 import { StrictTraceContextPropagator } from './tracecontext.js';
+import type { PropagatorName } from './names.js';
 import { LineageXRayPropagator } from './xray.js';
 
-/** The `OTEL_PROPAGATORS` names we understand (OpenTelemetry SDK environment specification). */
-export type PropagatorName = 'tracecontext' | 'baggage' | 'b3' | 'b3multi' | 'xray' | 'xray-lambda' | 'datadog' | 'none';
+// The names live in ./names.ts, which the Serverless plugin loads without OpenTelemetry.
+export { PROPAGATOR_NAMES } from './names.js';
+export type { PropagatorName } from './names.js';
 
-const KNOWN: ReadonlySet<string> = new Set<PropagatorName>([
-  'tracecontext',
-  'baggage',
-  'b3',
-  'b3multi',
-  'xray',
-  'xray-lambda',
-  'datadog',
-  'none',
-]);
 
 /**
  * What we read when nothing is configured: W3C, then B3, then X-Ray, then Datadog's fields
@@ -48,19 +39,6 @@ export interface Propagation {
   readonly xrayExtractor: NamedPropagator | undefined;
   /** `xray-lambda`: the function's own X-Ray header (`_X_AMZN_TRACE_ID`) is the parent, not a link. */
   readonly xrayEnvironmentAsParent: boolean;
-}
-
-/** Parse an `OTEL_PROPAGATORS` value; unknown names are reported once and skipped. */
-export function parsePropagatorList(value: string | undefined): PropagatorName[] | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  const names: PropagatorName[] = [];
-  for (const raw of value.split(',')) {
-    const name = raw.trim().toLowerCase();
-    if (name === '') continue;
-    if (KNOWN.has(name)) names.push(name as PropagatorName);
-    else diagnose(`propagator:${name}`, `OTEL_PROPAGATORS names an unknown propagator "${name}"; it is ignored`);
-  }
-  return names.length > 0 ? names : undefined;
 }
 
 /** Build the propagators once, at cold start. `configured` undefined means the defaults. */

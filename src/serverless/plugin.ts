@@ -73,11 +73,12 @@ class BatonServerlessPlugin {
       'before:deploy:function:initialize': () => this.apply('layer'),
       // `initialize` runs before any command's lifecycle, so before serverless-offline (and
       // its event plugins) read the handlers.
+      // `invoke local` reads the function's environment in `before:invoke:local:loadEnvVars`,
+      // its own hook, which runs before a plugin's hook on the same event: so `initialize` too.
       initialize: () => {
-        const [command] = serverless.processedInput?.commands ?? [];
-        if (command === 'offline') this.apply('offline');
+        const [command, sub] = serverless.processedInput?.commands ?? [];
+        if (command === 'offline' || (command === 'invoke' && sub === 'local')) this.apply('offline');
       },
-      'before:invoke:local:invoke': () => this.apply('offline'),
     };
   }
 
@@ -150,11 +151,14 @@ class BatonServerlessPlugin {
     return LAYER_REF;
   }
 
-  /** serverless-offline loads handlers from the service folder: point it at our local entry. */
+  /**
+   * serverless-offline and invoke local load handlers from the service folder: point them at
+   * our local entry, named without its extension (both add `.cjs` when nothing else is found).
+   */
   private offlineHandler(servicePath: string): string {
-    const entry = join(packageRoot(), 'dist', 'offline-handler.mjs');
+    const entry = join(packageRoot(), 'dist', 'offline-handler');
     const path = relative(servicePath, entry).split('\\').join('/');
-    return `${path.slice(0, -'.mjs'.length)}.handler`;
+    return `${path}.handler`;
   }
 }
 

@@ -15,9 +15,9 @@ const SLS = join(ROOT, 'node_modules/serverless/bin/serverless.js');
 const env = { PATH: process.env.PATH, HOME: process.env.HOME, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', AWS_EC2_METADATA_DISABLED: 'true' };
 let out = '';
 
-async function packageService(cwd: string, target: string): Promise<{ code: number; output: string }> {
+async function packageService(cwd: string, target: string, extraEnv: Record<string, string> = {}): Promise<{ code: number; output: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--require', join(ROOT, 'test/support/stub-aws.cjs'), SLS, 'package', '--package', target], { cwd, env, timeout: 120_000 });
+    const { stdout, stderr } = await run(process.execPath, ['--require', join(ROOT, 'test/support/stub-aws.cjs'), SLS, 'package', '--package', target], { cwd, env: { ...env, ...extraEnv }, timeout: 120_000 });
     return { code: 0, output: stdout + stderr };
   } catch (error) {
     const e = error as { code?: number; stdout?: string; stderr?: string };
@@ -59,7 +59,7 @@ describe('the Serverless Framework plugin', () => {
       BATON_HANDLER: 'example/api.handler',
       OTEL_PROPAGATORS: 'tracecontext,baggage,b3,xray',
       OTEL_TRACES_SAMPLER: 'parentbased_always_on',
-      BATON_LAMBDA_CLIENTS: 'true',
+      BATON_SDK_CLIENTS: 'true',
       BATON_PAYLOAD_ENVELOPE: 'true',
       BATON_EXPORT_WAIT: 'sent',
     });
@@ -117,4 +117,36 @@ ${functions}
     expect(t.Resources['OffLambdaFunction']?.Properties['Handler']).toBe('src/app.handler');
     expect(t.Resources['BatonTracingLambdaLayer']).toBeUndefined();
   }, 120_000);
+
+  it('rejects a value out of bounds, naming the key, even where the framework only warns', async () => {
+    // With `configValidationMode: warn` (the v3 default) the framework's schema check only warns: the plugin's own check must stop it.
+    const yaml = base('    samplerArg: 5\n    flushTimeoutMs: -3', '  app: { handler: src/app.handler }').replace('configValidationMode: error', 'configValidationMode: warn');
+    const dir = await service('bounds', yaml);
+    const result = await packageService(dir, join(dir, 'out'));
+    expect(result.code).not.toBe(0);
+    expect(result.output).toMatch(/samplerArg/);
+    expect(result.output).toMatch(/flushTimeoutMs/);
+  }, 120_000);
+
+  it("packages the README's example as written, sending the collector key only when it is set", async () => {
+    const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### 4. The Serverless Framework plugin'));
+    const example = /```yaml\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
+    const dir = await service(
+      'readme',
+      `service: probe\nframeworkVersion: '3'\nconfigValidationMode: error\nprovider: { name: aws, runtime: nodejs22.x, region: us-east-1 }\npackage: { excludeDevDependencies: false, patterns: ['!node_modules/**'] }\n${example}`,
+    );
+    await writeFile(join(dir, 'src/api.js'), 'exports.handler = async () => ({ statusCode: 200 });\n');
+    await writeFile(join(dir, 'src/legacy.js'), 'exports.handler = async () => ({ statusCode: 200 });\n');
+    const variables = async (target: string, extra: Record<string, string>) => {
+      const result = await packageService(dir, join(dir, target), extra);
+      expect(result.code, result.output).toBe(0);
+      const t: Template = JSON.parse(await readFile(join(dir, target, 'cloudformation-template-update-stack.json'), 'utf8'));
+      return t.Resources['ApiLambdaFunction']?.Properties['Environment'].Variables as Record<string, string>;
+    };
+    const unset = await variables('unset', {});
+    expect(unset).toMatchObject({ BATON_HANDLER: 'src/api.handler', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://localhost:4318', BATON_SDK_CLIENTS: 'true' });
+    expect(unset).not.toHaveProperty('OTEL_EXPORTER_OTLP_HEADERS');
+    expect(await variables('set', { COLLECTOR_KEY: 's3cr3t' })).toMatchObject({ OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=s3cr3t' });
+  }, 180_000);
 });

@@ -14,7 +14,8 @@ import {
   splitDatadogFields,
 } from '../../src/propagation/datadog.js';
 import { stringGetter } from '../../src/propagation/getters.js';
-import { createPropagation, parsePropagatorList } from '../../src/propagation/propagators.js';
+import { resolveConfig } from '../../src/config.js';
+import { createPropagation } from '../../src/propagation/propagators.js';
 import type { PropagatorName } from '../../src/propagation/propagators.js';
 import { loadEvent } from '../support/fixtures.js';
 
@@ -178,7 +179,7 @@ describe('precedence', () => {
       traceId: `${'0'.repeat(16)}${hexOf(42)}`,
       source: 'apigw-http.headers.x-datadog-trace-id',
     });
-    expect(parsePropagatorList('datadog,tracecontext')).toEqual(['datadog', 'tracecontext']);
+    expect(resolveConfig({}, { OTEL_PROPAGATORS: 'datadog,tracecontext' }).propagators).toEqual(['datadog', 'tracecontext']);
   });
 
   it('reads Datadog by default after B3 and X-Ray', () => {
