@@ -49,7 +49,7 @@ execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconf
 const typesDir = 'dist/types';
 for (const file of readdirSync(typesDir, { recursive: true })) {
   if (!file.endsWith('.d.ts')) continue;
-  const text = readFileSync(join(typesDir, file), 'utf8').replace(/(from |import\()'(\.{1,2}\/[^']+)\.js'/g, "$1'$2.cjs'");
+  const text = readFileSync(join(typesDir, file), 'utf8').replace(/(from |import\()(['"])(\.{1,2}\/[^'"]+)\.js\2/g, '$1$2$3.cjs$2');
   writeFileSync(join(typesDir, file.replace(/\.d\.ts$/, '.d.cts')), text);
 }
 

@@ -3,7 +3,7 @@
  * EventBridge hops. The public API is this explicit list.
  */
 export { withTracing } from './handler/with-tracing.js';
-export type { AnyHandler, ContextOf, LambdaCallback, Traced, TracedHandler, TracedStreamingHandler } from './handler/with-tracing.js';
+export type { AnyHandler, CallbackResult, ContextOf, LambdaCallback, Traced, TracedHandler, TracedStreamingHandler } from './handler/with-tracing.js';
 export { withRecord } from './handler/records.js';
 export { instrumentLambdaClient } from './clients/lambda.js';
 export type { InstrumentLambdaClientOptions } from './clients/lambda.js';

@@ -16,7 +16,7 @@ beforeEach(() => {
 });
 afterEach(() => resetDiagnostics());
 
-const PROPAGATORS = 'tracecontext, baggage, b3, b3multi, xray, xray-lambda, none';
+const PROPAGATORS = 'tracecontext, baggage, b3, b3multi, xray, xray-lambda, datadog, none';
 const SAMPLERS = 'always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio';
 
 interface Case {

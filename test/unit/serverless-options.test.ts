@@ -32,7 +32,7 @@ describe('the plugin checks options against the schema', () => {
     [{ timeoutMarginMs: 1e9 }, 'custom.baton.timeoutMarginMs must be at most 30000 (got 1000000000)'],
     [{ flushTimeoutMs: '500' }, 'custom.baton.flushTimeoutMs must be a number'],
     [{ exporter: 'zipkin' }, 'custom.baton.exporter must be one of otlp, console, none (got "zipkin")'],
-    [{ propagators: ['tracecontext', 'jaeger'] }, 'custom.baton.propagators[1] must be one of tracecontext, baggage, b3, b3multi, xray, xray-lambda, none (got "jaeger")'],
+    [{ propagators: ['tracecontext', 'jaeger'] }, 'custom.baton.propagators[1] must be one of tracecontext, baggage, b3, b3multi, xray, xray-lambda, datadog, none (got "jaeger")'],
     [{ endpoint: 'localhost:4318' }, 'custom.baton.endpoint "localhost:4318" does not match ^https?://'],
     [{ tracesEndpoint: 'ftp://c/v1/traces' }, 'custom.baton.tracesEndpoint "ftp://c/v1/traces" does not match ^https?://'],
     [{ xrayEnvironmentAsParent: 'yes' }, 'custom.baton.xrayEnvironmentAsParent must be true or false'],
