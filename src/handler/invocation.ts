@@ -1,7 +1,7 @@
 import { ROOT_CONTEXT, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Attributes, Context, Span } from '@opentelemetry/api';
 import { diagnose } from '../diagnostics.js';
-import { extractInvocation } from '../propagation/extract.js';
+import { extractInvocation, parentContext } from '../propagation/extract.js';
 import type { Extraction } from '../propagation/extract.js';
 import type { Tracing } from '../tracer/provider.js';
 import { records as recordsOf } from '../triggers/shape.js';
@@ -78,7 +78,7 @@ export function startInvocation(tracing: Tracing, event: unknown, context: Lambd
 
 function begin(tracing: Tracing, extraction: Extraction, event: unknown, context: LambdaContextLike): Invocation {
   const { trigger } = extraction;
-  const parent = extraction.parent?.context ?? ROOT_CONTEXT;
+  const parent = parentContext(extraction.parent, extraction.baggage, ROOT_CONTEXT);
   const attributes = invocationAttributes(trigger, event, context, coldStart.next());
   const spanName = trigger.spanName(event, context);
   const links = extraction.links.map((link) => ({ context: link.found.spanContext, attributes: link.attributes }));

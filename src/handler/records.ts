@@ -1,5 +1,6 @@
 import { SpanKind, context as contextApi, createContextKey, trace } from '@opentelemetry/api';
 import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
+import { parentContext } from '../propagation/extract.js';
 import type { RecordContext } from '../propagation/extract.js';
 import { recordError } from './outcome.js';
 
@@ -47,8 +48,8 @@ export function withRecord<T>(record: unknown, work: () => T): T {
   let scope: Context;
   try {
     const index = recordIndex(state, record);
-    const found = index === -1 ? undefined : state.contexts[index]?.found;
-    const parent = found?.context ?? active;
+    const { found, baggage } = (index === -1 ? undefined : state.contexts[index]) ?? {};
+    const parent = parentContext(found, baggage, active);
     span = state.tracer.startSpan(
       state.spanName,
       {
