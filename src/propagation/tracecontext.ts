@@ -62,7 +62,7 @@ export class W3CTraceState implements TraceState {
     if (!isKey(key, 0, key.length) || !isValue(value, 0, value.length)) return this;
     const rest = this.members.filter(([k]) => k !== key);
     // "adding a new key/value pair ... MUST NOT exceed 32": the rightmost member goes.
-    return new W3CTraceState([[key, value], ...rest].slice(0, MAX_MEMBERS));
+    return new W3CTraceState([[key, value] as const, ...rest].slice(0, MAX_MEMBERS));
   }
 
   unset(key: string): TraceState {
