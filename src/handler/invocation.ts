@@ -4,6 +4,7 @@ import { diagnose } from '../diagnostics.js';
 import { extractInvocation, parentContext } from '../propagation/extract.js';
 import type { Extraction } from '../propagation/extract.js';
 import type { Tracing } from '../tracer/provider.js';
+import { recordSpanName } from '../triggers/messaging.js';
 import { records as recordsOf } from '../triggers/shape.js';
 import type { LambdaContextLike } from '../triggers/index.js';
 import { invocationAttributes } from './attributes.js';
@@ -98,7 +99,8 @@ function begin(tracing: Tracing, extraction: Extraction, event: unknown, context
       tracer: tracing.tracer,
       records: recordsOf(event),
       contexts: extraction.records,
-      spanName,
+      recordId: trigger.recordId,
+      spanName: recordSpanName(spanName),
       attributes: shared(attributes),
       batchSpan: span,
     });

@@ -37,6 +37,8 @@ export interface RecordContext {
   readonly attributes: Attributes;
   /** The record's baggage when it carried no valid trace context. */
   readonly baggage: Baggage | undefined;
+  /** What identifies the record (`BatchRecord.id`). */
+  readonly id: string | undefined;
 }
 
 /**
@@ -228,7 +230,11 @@ function extractWith(
   let recordContexts: RecordContext[] | undefined;
 
   if (trigger.records !== undefined) {
-    recordContexts = trigger.records(event).map((record) => ({ ...firstFound(record.carriers(), propagation), attributes: record.attributes }));
+    recordContexts = trigger.records(event).map((record) => ({
+      ...firstFound(record.carriers(), propagation),
+      attributes: record.attributes,
+      id: record.id,
+    }));
     for (const { found, attributes } of recordContexts) {
       if (found !== undefined) links.push({ found, attributes });
     }

@@ -1,7 +1,7 @@
 import { SpanKind } from '@opentelemetry/api';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { messageAttributes, processAttributes } from './messaging.js';
-import { envelopeCarrier } from './envelope.js';
+import { envelopeCarrier, removeEnvelope } from './envelope.js';
 import { field, functionName, text } from './shape.js';
 import { defineTrigger } from './types.js';
 
@@ -28,4 +28,5 @@ export const eventbridge = defineTrigger<EventBridgeEvent<string, unknown>>({
     ...processAttributes(undefined, undefined, 1, undefined),
     ...messageAttributes(text(field(event, 'id'))),
   }),
+  strip: (event) => removeEnvelope(field(event, 'detail')),
 });
