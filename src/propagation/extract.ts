@@ -230,11 +230,11 @@ function extractWith(
   let recordContexts: RecordContext[] | undefined;
 
   if (trigger.records !== undefined) {
-    recordContexts = trigger.records(event).map((record) => ({
-      ...firstFound(record.carriers(), propagation),
-      attributes: record.attributes,
-      id: record.id,
-    }));
+    recordContexts = trigger.records(event).map((record) => {
+      // Fields named, not spread: a spread per record tripled a 10-record batch's extraction (bench/extract.mjs).
+      const { found, baggage } = firstFound(record.carriers(), propagation);
+      return { found, baggage, attributes: record.attributes, id: record.id };
+    });
     for (const { found, attributes } of recordContexts) {
       if (found !== undefined) links.push({ found, attributes });
     }
