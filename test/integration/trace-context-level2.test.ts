@@ -154,6 +154,24 @@ describe('baggage without a valid traceparent', () => {
     });
   }
 
+  it('stays with its own invocation when invocations overlap', async () => {
+    const seen: Record<string, string | undefined> = {};
+    const handler = withTracing(async (event: { requestContext: { requestId: string } }) => {
+      await new Promise((r) => setImmediate(r));
+      seen[event.requestContext.requestId] = propagation.getBaggage(contextApi.active())?.getEntry('tenant')?.value;
+    });
+    const tenants = Array.from({ length: 20 }, (_, i) => `tenant-${i}`);
+    await Promise.all(
+      tenants.map((tenant, i) => {
+        const event = httpEvent({ baggage: `tenant=${tenant}` });
+        event.requestContext.requestId = `r-${i}`;
+        return handler(event, lambdaContext());
+      }),
+    );
+    await exportsAnswered();
+    tenants.forEach((tenant, i) => expect(seen[`r-${i}`]).toBe(tenant));
+  });
+
   it('is a batch record’s own under withRecord, when that record carries no trace context', async () => {
     const event = loadEvent('sqs', 'batch-w3c');
     const [first, second] = event.Records;

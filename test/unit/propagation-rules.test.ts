@@ -403,6 +403,22 @@ describe('header names and repeated headers', () => {
       expect(inspectEvent(loadEvent('alb', 'multi-value'), {}, {}).parent).toBeNull();
     });
 
+    it('for any two or more valid values, as separate headers or comma-joined, while one alone is the parent', () => {
+      const hex = (n: number) => fc.string({ unit: fc.constantFrom(...'0123456789abcdef'.split('')), minLength: n, maxLength: n });
+      const traceparent = fc
+        .tuple(hex(32), hex(16), fc.constantFrom('00', '01', '02', '03'))
+        .filter(([t, s]) => /[^0]/.test(t) && /[^0]/.test(s))
+        .map(([t, s, f]) => `00-${t}-${s}-${f}`);
+      fc.assert(
+        fc.property(fc.array(traceparent, { minLength: 2, maxLength: 4 }), fc.constantFrom(',', ', ', ' , ', ',\t'), (values, comma) => {
+          expect(inspectEvent(restEvent(undefined, { traceparent: values }), {}, {}).parent).toBeNull();
+          expect(inspectEvent(httpEvent({ traceparent: values.join(comma) }), {}, {}).parent).toBeNull();
+          expect(inspectEvent(restEvent(undefined, { traceparent: values.slice(0, 1) }), {}, {}).parent).not.toBeNull();
+        }),
+        { numRuns: 300 },
+      );
+    });
+
     it('while one value in multiValueHeaders is still the parent', () => {
       const result = inspectEvent(restEvent({ traceparent: second }, { TraceParent: [TRACEPARENT] }), {}, {});
       expect(result.parent).toMatchObject({ spanId: '0e01000300010001', source: 'apigw-rest.multiValueHeaders.TraceParent' });
