@@ -139,6 +139,15 @@ describe('the function’s own X-Ray header (_X_AMZN_TRACE_ID)', () => {
     expect(result.parent).toMatchObject(ENV_SPAN);
   });
 
+  it('as the parent, leaves the invocation the event’s baggage (the environment’s header carries none)', () => {
+    const withContext = inspectEvent(httpEvent({ traceparent: TRACEPARENT, baggage: 'tenant=acme' }), {}, { _X_AMZN_TRACE_ID: ENV_XRAY }, { xrayEnvironmentAsParent: true });
+    const baggageOnly = inspectEvent(httpEvent({ baggage: 'tenant=acme' }), {}, { _X_AMZN_TRACE_ID: ENV_XRAY }, { xrayEnvironmentAsParent: true });
+    for (const result of [withContext, baggageOnly]) {
+      expect(result.parent).toMatchObject(ENV_SPAN);
+      expect({ ...result.baggage }).toEqual({ tenant: 'acme' });
+    }
+  });
+
   it('adds no duplicate link when it names the same span as the event, by default or as the parent', () => {
     const sameSpan = `00-${ENV_SPAN.traceId}-${ENV_SPAN.spanId}-01`;
     const byDefault = inspectEvent(httpEvent({ traceparent: sameSpan }), {}, { _X_AMZN_TRACE_ID: ENV_XRAY });
