@@ -142,7 +142,11 @@ describe('the function’s own X-Ray header (_X_AMZN_TRACE_ID)', () => {
   it('as the parent, leaves the invocation the event’s baggage (the environment’s header carries none)', () => {
     const withContext = inspectEvent(httpEvent({ traceparent: TRACEPARENT, baggage: 'tenant=acme' }), {}, { _X_AMZN_TRACE_ID: ENV_XRAY }, { xrayEnvironmentAsParent: true });
     const baggageOnly = inspectEvent(httpEvent({ baggage: 'tenant=acme' }), {}, { _X_AMZN_TRACE_ID: ENV_XRAY }, { xrayEnvironmentAsParent: true });
-    for (const result of [withContext, baggageOnly]) {
+    // An SQS message whose attributes hold only baggage and whose AWSTraceHeader names the sender.
+    const message = loadEvent('sqs', 'baggage-only');
+    message.Records[0].attributes.AWSTraceHeader = 'Root=1-0e01a7a7-000200000000000000000001;Parent=0e01a7a700020001;Sampled=1';
+    const fromTwoCarriers = inspectEvent(message, {}, { _X_AMZN_TRACE_ID: ENV_XRAY }, { xrayEnvironmentAsParent: true });
+    for (const result of [withContext, baggageOnly, fromTwoCarriers]) {
       expect(result.parent).toMatchObject(ENV_SPAN);
       expect({ ...result.baggage }).toEqual({ tenant: 'acme' });
     }
