@@ -14,37 +14,6 @@ import type { Invocation } from './invocation.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above: we pass arguments through untouched
 export type AnyHandler = (...args: any[]) => unknown;
 
-/** What Lambda passes a callback handler as its third argument (`Callback<R>` of `@types/aws-lambda`). */
-export type LambdaCallback<R = unknown> = (error?: Error | string | null, result?: R) => void;
-
-/**
- * What `withTracing` returns for a handler of event `E` and result `R`: callable as the Node
- * runtime calls it, `(event, context)`, and assignable to `Handler<E, R>` of `@types/aws-lambda`.
- * It always settles by its promise; a `callback` passed to it is not used.
- */
-export type TracedHandler<E = unknown, R = unknown, C = LambdaContextLike> = (event: E, context: C, callback?: LambdaCallback<R>) => Promise<R>;
-
-/** What `withTracing` returns for an `awslambda.streamifyResponse` handler: the same arguments, settled by a promise. */
-export type TracedStreamingHandler<E = unknown, S = unknown, C = LambdaContextLike, R = unknown> = (event: E, responseStream: S, context: C) => Promise<R>;
-
-/** The context parameter the handler declares, or ours when it declares none. */
-type ContextOf<C> = unknown extends C ? LambdaContextLike : Exclude<C, undefined>;
-
-/**
- * The type of `withTracing(handler)`, by the handler's shape (the runtime tells them apart the
- * same way: a third parameter that is a function is a callback, otherwise the handler streams):
- * - `(event, context?) => R | Promise<R>`: a `TracedHandler` of `Awaited<R>`;
- * - `(event, context, callback: Callback<R>) => void` (and `Handler<E, R>` itself): a `TracedHandler` of `R`;
- * - `(event, responseStream, context) => R | Promise<R>`: a `TracedStreamingHandler` of `Awaited<R>`.
- */
-export type Traced<H extends AnyHandler> = H extends (event: infer E, second: infer S, third: infer T) => infer Returned
-  ? Parameters<H> extends [unknown?, unknown?]
-    ? TracedHandler<E, Awaited<Returned>, ContextOf<S>>
-    : NonNullable<T> extends (error?: never, result?: infer R) => unknown
-      ? TracedHandler<E, R, ContextOf<S>>
-      : TracedStreamingHandler<E, S, T, Awaited<Returned>>
-  : never;
-
 /** The Node runtime marks streaming handlers with this symbol (`awslambda.streamifyResponse`). */
 const STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
 
@@ -117,10 +86,10 @@ function copyMarkers(from: AnyHandler, to: AnyHandler): void {
  * import { withTracing } from 'lambda-baton';
  * export const handler = withTracing(async (event, context) => ({ statusCode: 200, body: 'ok' }));
  */
-export function withTracing<H extends AnyHandler>(handler: H, options?: BatonOptions): Traced<H> {
+export function withTracing<H extends AnyHandler>(handler: H, options?: BatonOptions): H {
   // Cold start: the tracer, exporter and propagators are made here, once.
   const tracing = getTracing(options);
-  if (tracing === undefined) return handler as unknown as Traced<H>;
+  if (tracing === undefined) return handler;
   const streaming = (handler as unknown as Record<symbol, unknown>)[STREAMING] !== undefined;
 
   const traced = function (this: unknown, ...args: unknown[]): Promise<unknown> {
@@ -143,5 +112,5 @@ export function withTracing<H extends AnyHandler>(handler: H, options?: BatonOpt
     );
   };
   copyMarkers(handler, traced);
-  return traced as unknown as Traced<H>;
+  return traced as unknown as H;
 }
