@@ -81,7 +81,7 @@ export function inspectEvent(
     env,
   );
   const { trigger, parent } = extraction;
-  const baggage = parent === undefined ? undefined : propagation.getBaggage(parent.context);
+  const baggage = extraction.baggage ?? (parent === undefined ? undefined : propagation.getBaggage(parent.context));
   return {
     trigger: trigger.name,
     faasTrigger: trigger.faasTrigger,

@@ -1,9 +1,10 @@
 import { ROOT_CONTEXT, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Attributes, Context, Span } from '@opentelemetry/api';
 import { diagnose } from '../diagnostics.js';
-import { extractInvocation } from '../propagation/extract.js';
+import { extractInvocation, parentContext } from '../propagation/extract.js';
 import type { Extraction } from '../propagation/extract.js';
 import type { Tracing } from '../tracer/provider.js';
+import { recordSpanName } from '../triggers/messaging.js';
 import { records as recordsOf } from '../triggers/shape.js';
 import type { LambdaContextLike } from '../triggers/index.js';
 import { invocationAttributes, namingContext } from './attributes.js';
@@ -80,7 +81,7 @@ export function startInvocation(tracing: Tracing, event: unknown, context: Lambd
 function begin(tracing: Tracing, extraction: Extraction, event: unknown, context: LambdaContextLike): Invocation {
   const { trigger } = extraction;
   const naming = tracing.nameService(context);
-  const parent = extraction.parent?.context ?? ROOT_CONTEXT;
+  const parent = parentContext(extraction.parent, extraction.baggage, ROOT_CONTEXT);
   const attributes = invocationAttributes(trigger, event, context, coldStart.next(), queryRedaction(tracing.config.redactQueryKeys));
   const spanName = trigger.spanName(event, namingContext(context, tracing.config.functionName));
   const links = extraction.links.map((link) => ({ context: link.found.spanContext, attributes: link.attributes }));
@@ -100,7 +101,8 @@ function begin(tracing: Tracing, extraction: Extraction, event: unknown, context
       tracer: tracing.tracer,
       records: recordsOf(event),
       contexts: extraction.records,
-      spanName,
+      recordId: trigger.recordId,
+      spanName: recordSpanName(spanName),
       attributes: shared(attributes),
       batchSpan: span,
     });

@@ -1,5 +1,6 @@
 import { SpanKind, context as contextApi, createContextKey, trace } from '@opentelemetry/api';
 import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
+import { parentContext } from '../propagation/extract.js';
 import type { RecordContext } from '../propagation/extract.js';
 import { recordError } from './outcome.js';
 
@@ -8,6 +9,9 @@ export interface BatchState {
   readonly tracer: Tracer;
   readonly records: readonly unknown[];
   readonly contexts: readonly RecordContext[];
+  /** The trigger's record identity, to find a copy of a record. */
+  readonly recordId: ((record: unknown) => string | undefined) | undefined;
+  /** The name of each record's span (`recordSpanName`). */
   readonly spanName: string;
   /** Messaging attributes shared by every record (system, destination). */
   readonly attributes: Attributes;
@@ -23,9 +27,9 @@ export function withBatch(context: Context, state: BatchState): Context {
 function recordIndex(state: BatchState, record: unknown): number {
   const byIdentity = state.records.indexOf(record);
   if (byIdentity !== -1) return byIdentity;
-  // A copied record is found by its message id.
-  const id = (record as { messageId?: unknown; Sns?: { MessageId?: unknown } } | null | undefined)?.messageId;
-  return id === undefined ? -1 : state.contexts.findIndex((c) => c.attributes['messaging.message.id'] === id);
+  // A copied record is found by what identifies it for its trigger, as read on arrival.
+  const id = state.recordId?.(record);
+  return id === undefined ? -1 : state.contexts.findIndex((c) => c.id === id);
 }
 
 /**
@@ -47,8 +51,8 @@ export function withRecord<T>(record: unknown, work: () => T): T {
   let scope: Context;
   try {
     const index = recordIndex(state, record);
-    const found = index === -1 ? undefined : state.contexts[index]?.found;
-    const parent = found?.context ?? active;
+    const { found, baggage } = (index === -1 ? undefined : state.contexts[index]) ?? {};
+    const parent = parentContext(found, baggage, active);
     span = state.tracer.startSpan(
       state.spanName,
       {

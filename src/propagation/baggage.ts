@@ -126,6 +126,11 @@ export function heldBaggage(carrier: unknown, getter: TextMapGetter): string | s
   return Array.isArray(raw) ? [...raw] : raw;
 }
 
+/** A held baggage header, to be parsed by `propagator` when first read. */
+export function deferredBaggage(raw: string | string[], propagator: TextMapPropagator): Baggage {
+  return new DeferredBaggage(raw, propagator);
+}
+
 /** `context` with a held baggage header, to be parsed by `propagator` when first read. */
 export function withDeferredBaggage(context: Context, raw: string | string[] | undefined, propagator: TextMapPropagator): Context {
   return raw === undefined ? context : propagation.setBaggage(context, new DeferredBaggage(raw, propagator));

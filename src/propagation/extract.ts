@@ -1,9 +1,9 @@
-import { ROOT_CONTEXT, trace } from '@opentelemetry/api';
-import type { Attributes, Context, SpanContext } from '@opentelemetry/api';
+import { ROOT_CONTEXT, propagation as propagationApi, trace } from '@opentelemetry/api';
+import type { Attributes, Baggage, Context, SpanContext } from '@opentelemetry/api';
 import { diagnose } from '../diagnostics.js';
 import { detectTrigger } from '../triggers/index.js';
 import type { Carrier, LambdaContextLike, Trigger } from '../triggers/index.js';
-import { heldBaggage, withDeferredBaggage } from './baggage.js';
+import { deferredBaggage, heldBaggage, withDeferredBaggage } from './baggage.js';
 import { DATADOG_TRACE_ID } from './datadog.js';
 import { XRAY_HEADER, xrayFieldGetter } from './getters.js';
 import type { NamedPropagator, Propagation } from './propagators.js';
@@ -29,11 +29,29 @@ export interface Extraction {
   readonly links: readonly FoundLink[];
   /** Batches only: each record's context (if it carried one) and link attributes, in order. */
   readonly records: readonly RecordContext[] | undefined;
+  /** The event's baggage when the parent does not bring it (see `parentContext`). */
+  readonly baggage: Baggage | undefined;
 }
 
 export interface RecordContext {
   readonly found: Found | undefined;
   readonly attributes: Attributes;
+  /** The record's baggage when it carried no valid trace context. */
+  readonly baggage: Baggage | undefined;
+  /** What identifies the record (`BatchRecord.id`). */
+  readonly id: string | undefined;
+}
+
+/**
+ * The context work runs in: `found`'s (with its baggage), else `base`; and `baggage`, the
+ * baggage that came without a trace context, replacing what `base` had. W3C Baggage "is
+ * independent of the Trace Context specification. Baggage can be used regardless of whether
+ * Distributed Tracing is used" (its abstract), so a `baggage` beside a missing or invalid
+ * `traceparent` still reaches the handler and every carrier written downstream.
+ */
+export function parentContext(found: Found | undefined, baggage: Baggage | undefined, base: Context): Context {
+  const context = found?.context ?? base;
+  return baggage === undefined ? context : propagationApi.setBaggage(context, baggage);
 }
 
 export interface ExtractSettings {
@@ -130,13 +148,37 @@ function hold(carrier: Carrier, baggage: Propagation['baggage']): HeldBaggage | 
   return baggage === undefined ? undefined : [heldBaggage(carrier.carrier, carrier.getter), baggage];
 }
 
-function firstFound(carriers: Iterable<Carrier>, propagation: Propagation): Found | undefined {
-  for (const carrier of carriers) {
-    const found = extractCarrier(carrier, propagation);
-    if (found !== undefined) return found;
-  }
-  return undefined;
+interface Reading {
+  readonly found: Found | undefined;
+  /** Only when the carrier of `found` (if any) has no baggage: the first carrier's baggage. */
+  readonly baggage: Baggage | undefined;
 }
+
+const NOTHING: Reading = { found: undefined, baggage: undefined };
+
+/**
+ * The first context found in `carriers`, with the baggage of its own carrier; when there is
+ * no context, or its carrier has no baggage (an SQS message's `AWSTraceHeader` after its
+ * attributes), the baggage of the first carrier that has one.
+ */
+function firstFound(carriers: Iterable<Carrier>, propagation: Propagation): Reading {
+  const baggage = propagation.baggage;
+  let lone: Carrier | undefined;
+  let found: Found | undefined;
+  for (const carrier of carriers) {
+    found = extractCarrier(carrier, propagation);
+    if (found !== undefined) {
+      if (lone === undefined || carries(carrier, BAGGAGE_FIELD)) return { found, baggage: undefined };
+      break;
+    }
+    if (lone === undefined && baggage !== undefined && carries(carrier, BAGGAGE_FIELD)) lone = carrier;
+  }
+  const raw = lone === undefined ? undefined : heldBaggage(lone.carrier, lone.getter);
+  if (raw === undefined || baggage === undefined) return found === undefined ? NOTHING : { found, baggage: undefined };
+  return { found, baggage: deferredBaggage(raw, baggage) };
+}
+
+const BAGGAGE_FIELD = ['baggage'] as const;
 
 /**
  * The function's own X-Ray header. Under Lambda's multi-concurrency mode the environment is
@@ -171,7 +213,7 @@ export function extractInvocation(
     return extractWith(trigger, event, context, settings, env);
   } catch (error) {
     diagnose(`extract:${trigger.name}`, `could not read the trace context of a ${trigger.name} event; the invocation starts a new trace`, error);
-    return { trigger, parent: undefined, links: [], records: undefined };
+    return { trigger, parent: undefined, links: [], records: undefined, baggage: undefined };
   }
 }
 
@@ -185,20 +227,22 @@ function extractWith(
   const { propagation } = settings;
   const links: FoundLink[] = [];
   let parent: Found | undefined;
+  let baggage: Baggage | undefined;
   let recordContexts: RecordContext[] | undefined;
 
   if (trigger.records !== undefined) {
-    recordContexts = trigger.records(event).map((record) => ({
-      found: firstFound(record.carriers(), propagation),
-      attributes: record.attributes,
-    }));
+    recordContexts = trigger.records(event).map((record) => {
+      // Fields named, not spread: a spread per record tripled a 10-record batch's extraction (bench/extract.mjs).
+      const reading = firstFound(record.carriers(), propagation);
+      return { found: reading.found, baggage: reading.baggage, attributes: record.attributes, id: record.id };
+    });
     for (const { found, attributes } of recordContexts) {
       if (found !== undefined) links.push({ found, attributes });
     }
     // A single message is processed under its producer (messaging semantic conventions).
-    if (recordContexts.length === 1) parent = recordContexts[0]?.found;
+    if (recordContexts.length === 1) ({ found: parent, baggage } = recordContexts[0] ?? NOTHING);
   } else if (trigger.carriers !== undefined) {
-    parent = firstFound(trigger.carriers(event, context), propagation);
+    ({ found: parent, baggage } = firstFound(trigger.carriers(event, context), propagation));
   }
 
   const xrayExtractor = propagation.xrayExtractor;
@@ -211,6 +255,8 @@ function extractWith(
         if (parent !== undefined && !sameSpan(parent.spanContext, envFound.spanContext)) {
           links.push({ found: parent, attributes: { 'baton.link.source': 'event' } });
         }
+        // The event's baggage stays with the invocation: the environment's header carries none.
+        if (parent !== undefined) baggage = propagationApi.getBaggage(parent.context) ?? baggage;
         parent = envFound;
       } else if (parent === undefined || !sameSpan(parent.spanContext, envFound.spanContext)) {
         links.push({ found: envFound, attributes: { 'baton.link.source': 'xray-environment' } });
@@ -218,6 +264,6 @@ function extractWith(
     }
   }
 
-  return { trigger, parent, links, records: recordContexts };
+  return { trigger, parent, links, records: recordContexts, baggage };
 }
 

@@ -1,7 +1,6 @@
 import { context as contextApi, propagation as propagationApi, trace } from '@opentelemetry/api';
 import type { Tracer } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { resolveConfig } from '../config.js';
 import type { BatonConfig, BatonOptions } from '../config.js';
 import { diagnose } from '../diagnostics.js';
@@ -10,6 +9,7 @@ import type { Propagation } from '../propagation/propagators.js';
 import type { LambdaContextLike } from '../triggers/index.js';
 import { createExporter } from './exporter.js';
 import { InvocationSpanProcessor } from './processor.js';
+import { RandomFlagTracerProvider } from './random-flag.js';
 import { lambdaResource } from './resource.js';
 import { createSampler } from './sampler.js';
 
@@ -53,7 +53,7 @@ function createTracing(config: BatonConfig, env: NodeJS.ProcessEnv): Tracing {
   const exporter = createExporter(config);
   const processor = exporter === undefined ? undefined : new InvocationSpanProcessor(exporter);
   const { resource, nameFrom } = lambdaResource(config, env);
-  const provider = new TracerProvider({
+  const provider = new RandomFlagTracerProvider({
     resource,
     sampler: createSampler(config),
     spanProcessors: processor === undefined ? [] : [processor],

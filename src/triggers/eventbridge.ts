@@ -2,7 +2,7 @@ import { SpanKind } from '@opentelemetry/api';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { messageAttributes, processAttributes } from './messaging.js';
 import { datadogObjectCarrier } from './datadog-carrier.js';
-import { envelopeCarrier } from './envelope.js';
+import { envelopeCarrier, removeEnvelope } from './envelope.js';
 import { field, functionName, text } from './shape.js';
 import { defineTrigger } from './types.js';
 import type { Carrier } from './types.js';
@@ -30,4 +30,5 @@ export const eventbridge = defineTrigger<EventBridgeEvent<string, unknown>>({
     ...processAttributes(undefined, undefined, 1, undefined),
     ...messageAttributes(text(field(event, 'id'))),
   }),
+  strip: (event) => removeEnvelope(field(event, 'detail')),
 });

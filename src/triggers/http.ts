@@ -60,13 +60,23 @@ export function header(event: unknown, name: string): string | undefined {
 
 /**
  * Header carriers. `multiValueHeaders` keeps every value in the order sent; REST APIs put
- * only the last value of a repeated header in `headers`, so the multi-value map goes first.
+ * only the last value of a repeated header in `headers`. When the multi-value map holds
+ * headers it is the whole request, and `headers` is not read: a repeated `traceparent`
+ * there is invalid, and the last value alone in `headers` must not stand in for it.
  */
 export function* headerCarriers(trigger: string, event: unknown): Iterable<Carrier> {
   const multi = field(event, 'multiValueHeaders');
-  if (isObject(multi)) yield { path: `${trigger}.multiValueHeaders`, carrier: multi, getter: multiValueGetter };
+  if (isObject(multi) && hasKeys(multi)) {
+    yield { path: `${trigger}.multiValueHeaders`, carrier: multi, getter: multiValueGetter };
+    return;
+  }
   const headers = field(event, 'headers');
   if (isObject(headers)) yield { path: `${trigger}.headers`, carrier: headers, getter: stringGetter };
+}
+
+function hasKeys(value: object): boolean {
+  for (const _ in value) return true;
+  return false;
 }
 
 /**

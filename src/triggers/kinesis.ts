@@ -27,6 +27,20 @@ function* recordCarriers(record: unknown, index: number): Iterable<Carrier> {
   if (datadog !== undefined) yield datadog;
 }
 
+/**
+ * A Kinesis record is identified by its sequence number, unique within its shard; "each batch
+ * contains records from only a single shard or stream" (Lambda developer guide, "Process
+ * Amazon Kinesis Data Streams records with Lambda"). A copy without `kinesis` still has it at
+ * the end of `eventID` (`<shard id>:<sequence number>`).
+ */
+function recordId(record: unknown): string | undefined {
+  const sequenceNumber = text(field(field(record, 'kinesis'), 'sequenceNumber'));
+  if (sequenceNumber !== undefined) return sequenceNumber;
+  const eventId = text(field(record, 'eventID'));
+  const at = eventId?.lastIndexOf(':') ?? -1;
+  return eventId === undefined || at === -1 ? undefined : eventId.slice(at + 1) || undefined;
+}
+
 /** Amazon Kinesis Data Streams: `Records[].eventSource === "aws:kinesis"`. */
 export const kinesis = defineTrigger<KinesisStreamEvent>({
   name: 'kinesis',
@@ -38,8 +52,10 @@ export const kinesis = defineTrigger<KinesisStreamEvent>({
       (record, index): BatchRecord => ({
         carriers: () => recordCarriers(record, index),
         attributes: messageAttributes(text(field(field(record, 'kinesis'), 'sequenceNumber'))),
+        id: recordId(record),
       }),
     ),
+  recordId,
   spanName: (event) => processSpanName(streamName(event)),
   attributes: (event) => {
     const list = records(event);

@@ -38,3 +38,13 @@ export function messageAttributes(id: string | undefined): Attributes {
 export function processSpanName(destination: string | undefined): string {
   return destination === undefined ? 'process' : `process ${destination}`;
 }
+
+/**
+ * The span of one record's work (`withRecord`): `process <destination> message`. The
+ * messaging conventions name both the batch's and a message's processing span
+ * `{operation name} {destination}`; the suffix tells the two apart in a trace view, and the
+ * record span carries `messaging.message.id` where the batch span has the message count.
+ */
+export function recordSpanName(batchSpanName: string): string {
+  return `${batchSpanName} message`;
+}

@@ -10,6 +10,9 @@ import type { BatchRecord } from './types.js';
 
 const topicArn = (event: unknown): string | undefined => text(field(field(records(event)[0], 'Sns'), 'TopicArn'));
 
+/** An SNS notification is identified by its `Sns.MessageId`. */
+const recordId = (record: unknown): string | undefined => text(field(field(record, 'Sns'), 'MessageId'));
+
 /** Amazon SNS: `Records[].EventSource === "aws:sns"`; context in `Sns.MessageAttributes` (String or Binary). */
 export const sns = defineTrigger<SNSEvent>({
   name: 'sns',
@@ -18,8 +21,8 @@ export const sns = defineTrigger<SNSEvent>({
   matches: (event) => field(records(event)[0], 'EventSource') === 'aws:sns',
   records: (event) =>
     records(event).map((record, index): BatchRecord => {
-      const message = field(record, 'Sns');
-      const attributes = field(message, 'MessageAttributes');
+      const attributes = field(field(record, 'Sns'), 'MessageAttributes');
+      const id = recordId(record);
       return {
         carriers: function* () {
           if (!isObject(attributes)) return;
@@ -29,9 +32,11 @@ export const sns = defineTrigger<SNSEvent>({
           const datadog = snsDatadogCarrier(attributes, path);
           if (datadog !== undefined) yield datadog;
         },
-        attributes: messageAttributes(text(field(message, 'MessageId'))),
+        attributes: messageAttributes(id),
+        id,
       };
     }),
+  recordId,
   spanName: (event) => processSpanName(arnName(topicArn(event))),
   attributes: (event) => {
     const list = records(event);

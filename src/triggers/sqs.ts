@@ -56,6 +56,9 @@ function* recordCarriers(record: unknown, index: number): Iterable<Carrier> {
   if (isObject(system)) yield { path: `${at}.attributes`, carrier: system, getter: awsTraceHeader };
 }
 
+/** An SQS message is identified by its `messageId`. */
+const recordId = (record: unknown): string | undefined => text(field(record, 'messageId'));
+
 /** Amazon SQS: `Records[].eventSource === "aws:sqs"`. One context per record. */
 export const sqs = defineTrigger<SQSEvent>({
   name: 'sqs',
@@ -64,11 +67,12 @@ export const sqs = defineTrigger<SQSEvent>({
   matches: (event) => field(records(event)[0], 'eventSource') === 'aws:sqs',
   records: (event) =>
     records(event).map(
-      (record, index): BatchRecord => ({
-        carriers: () => recordCarriers(record, index),
-        attributes: messageAttributes(text(field(record, 'messageId'))),
-      }),
+      (record, index): BatchRecord => {
+        const id = recordId(record);
+        return { carriers: () => recordCarriers(record, index), attributes: messageAttributes(id), id };
+      },
     ),
+  recordId,
   spanName: (event) => processSpanName(arnName(field(records(event)[0], 'eventSourceARN'))),
   attributes: (event) => {
     const list = records(event);

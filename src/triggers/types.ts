@@ -50,6 +50,8 @@ export interface BatchRecord {
   /** In preference order; lazy, so a message body is parsed only when nothing earlier carried a context. */
   carriers(): Iterable<Carrier>;
   readonly attributes: Attributes;
+  /** What identifies the record (the trigger's `recordId`), so that a copy of it is found. */
+  readonly id: string | undefined;
 }
 
 /** Attributes read from the handler's result (HTTP status), and whether it is an error. */
@@ -72,6 +74,8 @@ export interface Trigger<E = unknown> {
   carriers?(event: E, context: LambdaContextLike): Iterable<Carrier>;
   /** Batches: one entry per record, in order. */
   records?(event: E): readonly BatchRecord[];
+  /** Batches: what identifies one record (SQS `messageId`, SNS `Sns.MessageId`, …); any value may be passed. */
+  recordId?(record: unknown): string | undefined;
   spanName(event: E, context: LambdaContextLike): string;
   /** A fresh object on every call: the caller adds the FaaS attributes to it. */
   attributes(event: E, context: LambdaContextLike): Attributes;

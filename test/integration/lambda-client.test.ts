@@ -96,7 +96,7 @@ async function exported(): Promise<ReceivedSpan[]> {
 }
 
 const clientSpans = (spans: ReceivedSpan[]): ReceivedSpan[] => spans.filter((s) => s.kind === CLIENT);
-const traceparentOf = (span: ReceivedSpan): string => `00-${span.traceId}-${span.spanId}-01`;
+const traceparentOf = (span: ReceivedSpan): string => `00-${span.traceId}-${span.spanId}-${(span.flags & 0xff).toString(16).padStart(2, '0')}`;
 const only = <T>(items: T[]): T => {
   expect(items).toHaveLength(1);
   return items[0]!;

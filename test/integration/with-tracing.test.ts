@@ -202,7 +202,7 @@ describe('withTracing', () => {
     expect(batch?.parentSpanId).toBeUndefined();
     const linked = batch?.links ?? [];
     expect(linked.length).toBeGreaterThan(0);
-    const recordSpans = byName(receiver.spans, 'process orders-queue').filter((s) => s !== batch);
+    const recordSpans = byName(receiver.spans, 'process orders-queue message');
     // A record whose producer did not sample its trace is not sampled here either (parent-based sampling).
     const unsampled = event.Records.filter((r: any) => r.messageAttributes?.traceparent?.stringValue?.endsWith('-00')).length;
     expect(unsampled).toBeGreaterThan(0);

@@ -25,6 +25,8 @@ export interface ReceivedSpan {
   traceId: string;
   spanId: string;
   parentSpanId: string | undefined;
+  /** OTLP span flags: the W3C trace flags in bits 0-7, then the is-remote bits (8, 9). */
+  flags: number;
   name: string;
   /** OTLP SpanKind enum: 1 INTERNAL, 2 SERVER, 3 CLIENT, 4 PRODUCER, 5 CONSUMER (0 = unspecified). */
   kind: number;
@@ -278,6 +280,7 @@ function flatten(req: DecodedTraceRequest): ReceivedSpan[] {
           traceId: s.traceId,
           spanId: s.spanId,
           parentSpanId: s.parentSpanId === '' ? undefined : s.parentSpanId,
+          flags: s.flags,
           name: s.name,
           kind: s.kind,
           startTimeUnixNano: s.startTimeUnixNano,

@@ -106,6 +106,8 @@ function expected(s: ReadableSpan): ReceivedSpan {
     traceId: s.spanContext().traceId,
     spanId: s.spanContext().spanId,
     parentSpanId: s.parentSpanContext?.spanId,
+    // OTLP SpanFlags: the W3C trace flags in bits 0-7, bit 8 "has is-remote", bit 9 "is remote".
+    flags: (s.spanContext().traceFlags & 0xff) | 0x100 | (s.parentSpanContext?.isRemote === true ? 0x200 : 0),
     name: s.name,
     kind: s.kind + 1, // API SpanKind is 0-based; OTLP reserves 0 for UNSPECIFIED.
     startTimeUnixNano: nanos(s.startTime),
@@ -261,6 +263,7 @@ describe('startOtlpReceiver', () => {
       traceId: '5b8efff798038103d269b633813fc60c',
       spanId: 'eee19b7ec3c1b174',
       parentSpanId: undefined,
+      flags: 0,
       name: 'hand',
       kind: 4,
       startTimeUnixNano: 1544712660000000000n,
