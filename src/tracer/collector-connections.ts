@@ -6,7 +6,7 @@ import { HTTPParser } from 'http-parser-js';
 import { diagnose } from '../diagnostics.js';
 import { HostLookup } from './host-lookup.js';
 import type { Lookup } from './host-lookup.js';
-import { TIMER_MAX_MS } from './timers.js';
+import { exchangeTimeoutMs } from './timers.js';
 
 /** One POST to the collector and what its sender hears of it. */
 export interface Exchange {
@@ -68,8 +68,8 @@ export class CollectorConnections {
   constructor(private readonly target: CollectorTarget) {
     const { url } = target;
     this.host = url.hostname.replace(/^\[|\]$/g, '');
-    // A deadline a timer can hold (2^31−1 ms); anything else (NaN, 0, Infinity) gets the longest.
-    this.timeoutMs = target.timeoutMs >= 1 && target.timeoutMs <= TIMER_MAX_MS ? target.timeoutMs : target.timeoutMs >= 1 ? TIMER_MAX_MS : 1;
+    // A deadline a timer can hold, whatever was given (NaN, 0, Infinity).
+    this.timeoutMs = exchangeTimeoutMs(target.timeoutMs);
     this.hostLookup = isIP(this.host) === 0 ? new HostLookup(this.timeoutMs) : undefined;
     this.port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
     let head = `POST ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n`;
