@@ -389,12 +389,18 @@ describe('a function whose collector', () => {
     const collector = await faultCollector({ fault: 'close-idle', idleCloseMs: 1 });
     const script = `
       const { withTracing } = require('./dist/index.cjs');
-      const h = withTracing(async () => 'ok', { endpoint: process.argv[1], exportWait: process.argv[2], flushTimeoutMs: 2000 });
+      // A handler that computes for a millisecond or three: the collector's close arrives
+      // meanwhile, unread when the export is written.
+      const h = withTracing(async (e) => {
+        const until = Date.now() + 1 + (e.n % 3);
+        while (Date.now() < until);
+        return 'ok';
+      }, { endpoint: process.argv[1], exportWait: process.argv[2], flushTimeoutMs: 2000 });
       (async () => {
         for (let n = 0; n < 150; n++) {
-          await h({}, { awsRequestId: 'idle' + n, getRemainingTimeInMillis: () => 60000 });
+          await h({ n }, { awsRequestId: 'idle' + n, getRemainingTimeInMillis: () => 60000 });
           // Gaps around the collector's idle timeout: some reuse before the close, some race it.
-          await new Promise((r) => setTimeout(r, n % 3));
+          await new Promise((r) => setTimeout(r, n % 2));
         }
         setTimeout(() => console.log(JSON.stringify({ done: true })), 300);
       })();`;

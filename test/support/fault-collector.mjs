@@ -86,7 +86,8 @@ export async function startFaultCollector({ fault = 'ok', port = 0, idleCloseMs 
       case 'close-idle':
         for (const id of spanIds(body)) delivered.add(id);
         socket.write('HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: 0\r\n\r\n');
-        if (current === 'close-idle') later(idleCloseMs, () => socket.end());
+        // Closed for good, as an idle timeout closes it: a request that arrives later is never read.
+        if (current === 'close-idle') later(idleCloseMs, () => socket.destroy());
         return;
       case 'error500':
         socket.write('HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n');
