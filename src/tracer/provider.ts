@@ -22,7 +22,8 @@ export interface Tracing {
   readonly propagation: Propagation;
   /**
    * Export what has ended, waiting at most `boundMs` for the export to settle (with
-   * `exportWait: 'sent'`, the request is written; with `'response'`, answered). Never rejects.
+   * `exportWait: 'sent'`, the request is written; with `'response'`, answered). A bound of 0 or
+   * less (or NaN) exports without waiting. Never rejects.
    */
   flush(boundMs: number): Promise<void>;
 }
@@ -146,7 +147,7 @@ export function flushWithin(flush: Flush): (boundMs: number) => Promise<void> {
       timer = setTimeout(() => {
         if (over) return;
         over = true;
-        diagnose('flush-late', `exporting spans took longer than ${boundMs} ms; invocations no longer wait for it`);
+        diagnose('flush-late', `exporting spans took longer than ${boundMs} ms; the invocation stopped waiting, and the export goes on without it`);
         resolve();
       }, boundMs);
     });

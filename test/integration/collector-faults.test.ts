@@ -11,7 +11,13 @@ import type { Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ExportResultCode } from '@opentelemetry/core';
+import type { ExportResult } from '@opentelemetry/core';
+import { TracerProvider } from '@opentelemetry/sdk-trace';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import { resetDiagnostics, setDiagnosticSink } from '../../src/diagnostics.js';
 import { CollectorConnections } from '../../src/tracer/collector-connections.js';
+import { MAX_KEPT_SPANS, OtlpHttpExporter } from '../../src/tracer/otlp-http.js';
 import { startFaultCollector } from '../support/fault-collector.mjs';
 import { startOtlpReceiver } from '../support/otlp-receiver.js';
 
@@ -195,6 +201,64 @@ describe('the transport, against a collector that', () => {
       expect(outcome.written).toBe(0);
     }
     expect(connections.hostLookup?.started).toBe(1);
+  });
+});
+
+describe('the exporter, against a collector that', () => {
+  async function spans(count: number): Promise<ReadableSpan[]> {
+    const ended: ReadableSpan[] = [];
+    const provider = new TracerProvider({
+      spanProcessors: [{ onStart: () => undefined, onEnd: (span) => void ended.push(span), forceFlush: async () => undefined, shutdown: async () => undefined }],
+    });
+    for (let i = 0; i < count; i++) provider.getTracer('t').startSpan(`s${i}`).end();
+    return ended;
+  }
+  function exporterTo(url: string): OtlpHttpExporter {
+    const exporter = new OtlpHttpExporter({ url, protocol: 'http/protobuf', headers: {}, timeoutMs: 1_000, wait: 'response', onLateFailure: () => undefined });
+    cleanup.push(() => exporter.shutdown());
+    return exporter;
+  }
+  const send = (exporter: OtlpHttpExporter, batch: ReadableSpan[]): Promise<ExportResult> => new Promise((resolve) => exporter.export(batch, resolve));
+
+  it('answers 500 (not retryable): its spans are not sent again; 503 (retryable): kept and sent once it answers', async () => {
+    const collector = await faultCollector({ fault: 'error500' });
+    const exporter = exporterTo(`${collector.url}/v1/traces`);
+    expect((await send(exporter, await spans(2))).code).toBe(ExportResultCode.FAILED);
+    expect(exporter.keptSpans).toBe(0);
+    collector.setFault('error503');
+    expect((await send(exporter, await spans(3))).code).toBe(ExportResultCode.FAILED);
+    expect(exporter.keptSpans).toBe(3);
+    collector.setFault('ok');
+    expect((await send(exporter, await spans(1))).code).toBe(ExportResultCode.SUCCESS);
+    await exporter.forceFlush();
+    // The one just sent and the three kept; never the two the collector refused for good.
+    expect(collector.delivered.size).toBe(4);
+    expect(exporter.keptSpans).toBe(0);
+    expect(collector.requests()).toBe(4);
+  });
+
+  it('is down for longer than the kept spans hold: the newest are kept, and the drop is said once', async () => {
+    const collector = await faultCollector({ fault: 'ok' });
+    await collector.stop();
+    const lines: string[] = [];
+    resetDiagnostics();
+    setDiagnosticSink((line) => lines.push(line));
+    cleanup.push(() => setDiagnosticSink((line) => console.warn(line)));
+    const exporter = exporterTo(`${collector.url}/v1/traces`);
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const batch = await spans(1_000);
+      ids.push(...batch.map((span) => span.spanContext().spanId));
+      await send(exporter, batch);
+    }
+    expect(exporter.keptSpans).toBe(MAX_KEPT_SPANS);
+    expect(lines.filter((line) => line.includes('oldest kept spans are dropped'))).toHaveLength(1);
+    await collector.start();
+    await send(exporter, await spans(1));
+    await exporter.forceFlush();
+    expect(collector.delivered.size).toBe(MAX_KEPT_SPANS + 1);
+    for (const id of ids.slice(-MAX_KEPT_SPANS)) expect(collector.delivered.has(id)).toBe(true);
+    expect(collector.delivered.has(ids[0]!)).toBe(false);
   });
 });
 

@@ -5,6 +5,7 @@
 // It reads HTTP/1.1 requests framed by Content-Length and answers by `fault`:
 //   ok          200, spans stored
 //   error500    500
+//   error503    503 (one OTLP/HTTP says to retry)
 //   hang        never answers
 //   reset       half an answer head, then a TCP reset
 //   not-http    an SSH banner
@@ -91,6 +92,9 @@ export async function startFaultCollector({ fault = 'ok', port = 0, idleCloseMs 
         return;
       case 'error500':
         socket.write('HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n');
+        return;
+      case 'error503':
+        socket.write('HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n');
         return;
       case 'hang':
         return;
