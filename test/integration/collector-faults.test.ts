@@ -421,11 +421,15 @@ describe('a function whose collector', () => {
       const call = (n) => h({}, { awsRequestId: 'back' + n, getRemainingTimeInMillis: () => 60000 });
       (async () => {
         const waits = [];
-        for (let n = 0; n < 5; n++) {
+        const timed = async (n) => {
           const start = performance.now();
           await call(n);
           waits.push(performance.now() - start);
-        }
+        };
+        // One at a time, then three at once (overlapping invocations share the kept spans).
+        await timed(0);
+        await timed(1);
+        await Promise.all([timed(2), timed(3), timed(4)]);
         process.send('down-done');
         process.once('message', async () => {
           await call(5);
