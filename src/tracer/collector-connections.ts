@@ -62,6 +62,8 @@ export class CollectorConnections {
   /** Requests already sent again once; a request is never sent a third time. */
   private readonly resent = new WeakSet<Exchange>();
   private readonly timeoutMs: number;
+  /** Until when the collector counts as not answering: a request ran out its deadline, and none was answered since. */
+  private lateUntil = 0;
   /** Resolves the collector's name once for all connections; undefined for an IP address. */
   readonly hostLookup: HostLookup | undefined;
 
@@ -105,8 +107,12 @@ export class CollectorConnections {
       return;
     }
     const connection = this.idle.pop() ?? (this.all.size < this.target.maxConnections ? this.openConnection(this.connector) : undefined);
-    if (connection === undefined) this.waiting.push(exchange);
-    else connection.send(exchange, this.head);
+    if (connection !== undefined) connection.send(exchange, this.head);
+    else if (performance.now() < this.lateUntil) {
+      // Every connection holds a request and the last one to end went unanswered: queued, this
+      // one would only wait out its invocation's bound behind them. It ends now, unsent.
+      queueMicrotask(() => exchange.ended(new Error('the collector is not answering in time; the request was not sent'), 0, false));
+    } else this.waiting.push(exchange);
   }
 
   /** Closes every connection; an exchange still open ends with an error. */
@@ -123,6 +129,9 @@ export class CollectorConnections {
         const next = this.waiting.shift();
         if (next !== undefined) connection.send(next, this.head);
         else this.idle.push(connection);
+      },
+      timely: (answered) => {
+        this.lateUntil = answered ? 0 : performance.now() + this.timeoutMs;
       },
       gone: (connection, again) => {
         this.all.delete(connection);
@@ -157,6 +166,8 @@ async function tlsConnector(servername: string): Promise<Connect> {
 interface ConnectionEvents {
   /** The answer was read and the connection may take another request. */
   free(connection: Connection): void;
+  /** A request was answered, or ran out its deadline unanswered. */
+  timely(answered: boolean): void;
   /**
    * The connection is closed and must not be used again. `again`: its request, which a reused
    * connection lost before any of its answer arrived, to be sent once more (or ended).
@@ -267,7 +278,9 @@ class Connection {
     // sockets, so an answer already waiting here has not been read yet. Look once more
     // after that poll (setImmediate runs after it) before calling it lost.
     setImmediate(() => {
-      if (this.exchange === exchange) this.fail(new Error(`no answer within ${this.timeoutMs} ms`));
+      if (this.exchange !== exchange) return;
+      this.events.timely(false);
+      this.fail(new Error(`no answer within ${this.timeoutMs} ms`));
     });
   };
 
@@ -277,6 +290,7 @@ class Connection {
     this.exchange = undefined;
     clearTimeout(this.deadline);
     this.served++;
+    this.events.timely(true);
     // Read before the connection is handed on: the next request resets it.
     const status = this.status;
     if (this.keepAlive) {

@@ -109,6 +109,32 @@ describe('the transport, against a collector that', () => {
     expect(collector.connections()).toBe(3);
   });
 
+  it('never answers: once requests ran out their deadlines, one behind busy connections ends at once, unsent', async () => {
+    const collector = await faultCollector({ fault: 'hang' });
+    const connections = connectionsTo(`${collector.url}/v1/traces`, 200);
+    // The first two run out their deadline: the collector is not answering.
+    const first = await Promise.all([post(connections), post(connections)]);
+    for (const outcome of first) expect(outcome.error?.message).toBe('no answer within 200 ms');
+    // Their connections were replaced; two more take the fresh ones, and a third is not queued behind them.
+    const next = [post(connections), post(connections)];
+    const third = await post(connections);
+    expect(third).toMatchObject({ status: 0, written: 0 });
+    expect(third.error?.message).toBe('the collector is not answering in time; the request was not sent');
+    expect(third.ms).toBeLessThan(200);
+    await Promise.all(next);
+    expect(collector.requests()).toBe(4);
+    // An answer ends that: behind busy connections, a request waits for one again.
+    collector.setFault('ok');
+    await expect(post(connections)).resolves.toMatchObject({ status: 200 });
+    collector.setFault('hang');
+    const busy = [post(connections), post(connections)];
+    const queued = post(connections);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    collector.setFault('ok');
+    await Promise.all(busy);
+    await expect(queued).resolves.toMatchObject({ status: 200, written: 1 });
+  });
+
   it('trickles a finite answer slower than the deadline: cut off at the deadline, not after the last byte', async () => {
     const server = createServer((socket) => {
       socket.once('data', () => {
