@@ -62,7 +62,7 @@ async function main() {
     ['reset mid-answer', 'reset', 'each request holds its connection until the reset (1 ms after half an answer head), so an export may wait for a free one; the connection is replaced; the collector read the request, its spans are not sent again', {}],
     ['not HTTP', 'not-http', 'reported once; the connection is closed and replaced; the collector read the request, its spans are not sent again', {}],
     ['idle connections closed (1 ms after each answer)', 'close-idle', 'a request on a connection idle over 1 ms waits one loop turn, which reads the close; one lost on a reused connection before any answer is sent again on a fresh one', { idleCloseMs: 1 }],
-    ['trickling answer (1 byte / 100 ms)', 'trickle', 'cut off at the request deadline (the flush bound), connection replaced, and then as for no answer; the collector was answering, so spans are not sent again', { trickleMs: 100 }],
+    ['trickling answer (1 byte / 100 ms)', 'trickle', 'cut off at the request deadline (the flush bound), connection replaced, and then as for no answer; a request cut off mid-answer is not sent again (the collector read it), one not sent is kept', { trickleMs: 100 }],
     ['unresolvable host (`collector.invalid`)', 'unresolvable', 'one lookup; the failure is remembered (1 s, doubling to 60 s) and each export fails at once; spans kept', {}],
     ['collector restarted (down for the middle 30%)', 'restart', 'refused while down; what was kept goes with the first export it answers', {}],
   ];
