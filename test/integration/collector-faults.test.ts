@@ -227,6 +227,10 @@ describe('the transport, against a collector that', () => {
       expect(outcome.written).toBe(0);
     }
     expect(connections.hostLookup?.started).toBe(1);
+    // Remembered for a second at first: then the name is looked up again, once.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await Promise.all([post(connections), post(connections)]);
+    expect(connections.hostLookup?.started).toBe(2);
   });
 });
 
