@@ -4,6 +4,7 @@ import { diagnose } from '../diagnostics.js';
 import { extractInvocation, parentContext } from '../propagation/extract.js';
 import type { Extraction } from '../propagation/extract.js';
 import type { Tracing } from '../tracer/provider.js';
+import { timeoutMarginMs } from '../tracer/timers.js';
 import { recordSpanName } from '../triggers/messaging.js';
 import { records as recordsOf } from '../triggers/shape.js';
 import type { LambdaContextLike } from '../triggers/index.js';
@@ -47,7 +48,7 @@ export const DEADLINE_RESERVE_MS = 10;
  * How long we may wait to export: the configured bound, and never into the margin kept
  * before the deadline (that margin belongs to the timeout path, which flushes in it).
  */
-export function flushBound(tracing: Tracing, context: LambdaContextLike, reserveMs = tracing.config.timeoutMarginMs): number {
+export function flushBound(tracing: Tracing, context: LambdaContextLike, reserveMs = timeoutMarginMs(tracing.config)): number {
   const { flushTimeoutMs } = tracing.config;
   let remaining = Number.POSITIVE_INFINITY;
   try {

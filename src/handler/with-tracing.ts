@@ -1,6 +1,7 @@
 import { context as contextApi, createContextKey } from '@opentelemetry/api';
 import type { BatonOptions } from '../config.js';
 import { getTracing } from '../tracer/provider.js';
+import { TIMER_MAX_MS, timeoutMarginMs } from '../tracer/timers.js';
 import type { Tracing } from '../tracer/provider.js';
 import type { LambdaContextLike } from '../triggers/index.js';
 import { startInvocation } from './invocation.js';
@@ -107,11 +108,14 @@ function armTimeout(tracing: Tracing, invocation: Invocation, context: LambdaCon
   } catch {
     return undefined;
   }
-  if (typeof remaining !== 'number' || !Number.isFinite(remaining)) return undefined;
-  const margin = tracing.config.timeoutMarginMs;
+  if (typeof remaining !== 'number') return undefined;
+  const delay = remaining - timeoutMarginMs(tracing.config);
+  // A deadline further off than a timer can hold is too far to matter (Lambda's longest
+  // invocation is 15 minutes); NaN is no deadline at all. Either way no timer is armed.
+  if (!(delay <= TIMER_MAX_MS)) return undefined;
   const timer = setTimeout(() => {
     void invocation.finish({ timeout: true });
-  }, Math.max(0, remaining - margin));
+  }, Math.max(0, delay));
   // The timer must not keep an idle event loop (and so the invocation) alive.
   timer.unref();
   return timer;

@@ -1,29 +1,39 @@
 import { validateHeaderName, validateHeaderValue } from 'node:http';
-import { connect as netConnect } from 'node:net';
+import { connect as netConnect, isIP } from 'node:net';
 import type { Socket } from 'node:net';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { HTTPParser } from 'http-parser-js';
 import { diagnose } from '../diagnostics.js';
+import { HostLookup } from './host-lookup.js';
+import type { Lookup } from './host-lookup.js';
+import { exchangeTimeoutMs } from './timers.js';
 
 /** One POST to the collector and what its sender hears of it. */
 export interface Exchange {
   readonly body: Uint8Array;
   /** The whole request is on the socket (connected; on loopback, in the collector's receive buffer). */
   written(): void;
-  /** The exchange is over: answered with `status`, or failed with `error`. Called exactly once. */
-  ended(error: Error | undefined, status: number): void;
+  /**
+   * The exchange is over: answered with `status`, or failed with `error`. `heard`: some of the
+   * collector's answer arrived (so it read the request). Called exactly once.
+   */
+  ended(error: Error | undefined, status: number, heard: boolean): void;
 }
 
 export interface CollectorTarget {
   readonly url: URL;
   readonly headers: Readonly<Record<string, string>>;
-  /** Most a request may wait, idle, for its connection or its answer; then it is abandoned. */
+  /**
+   * Most one request may take, from being handed to a connection to the last byte of its
+   * answer (an overall deadline, not an idle timeout: a collector that trickles its answer
+   * is cut off too); then its connection is destroyed and replaced.
+   */
   readonly timeoutMs: number;
   /** Connections open at once; a request beyond them waits for one to be free. */
   readonly maxConnections: number;
 }
 
-type Connect = (port: number, host: string) => Socket;
+type Connect = (port: number, host: string, lookup: Lookup | undefined) => Socket;
 
 /**
  * Kept-alive HTTP/1.1 connections to the collector, with a fixed request and a parsed answer.
@@ -35,6 +45,9 @@ type Connect = (port: number, host: string) => Socket;
  * export is one write; the answer is parsed by http-parser-js (framing, chunked bodies,
  * keep-alive), not by hand. One request per connection at a time, no pipelining: a collector
  * that closes a connection never takes a second request down with it.
+ *
+ * Nothing here keeps a process alive: sockets and timers are unref'd, and the invocation that
+ * waits for an export holds the process with its own bounded timer (provider.ts).
  */
 export class CollectorConnections {
   private readonly head: string;
@@ -46,10 +59,20 @@ export class CollectorConnections {
   private readonly waiting: Exchange[] = [];
   private connector: Connect | undefined;
   private connecting: Promise<Connect> | undefined;
+  /** Requests already sent again once; a request is never sent a third time. */
+  private readonly resent = new WeakSet<Exchange>();
+  private readonly timeoutMs: number;
+  /** Until when the collector counts as not answering: a request ran out its deadline, and none was answered since. */
+  private lateUntil = 0;
+  /** Resolves the collector's name once for all connections; undefined for an IP address. */
+  readonly hostLookup: HostLookup | undefined;
 
   constructor(private readonly target: CollectorTarget) {
     const { url } = target;
     this.host = url.hostname.replace(/^\[|\]$/g, '');
+    // A deadline a timer can hold, whatever was given (NaN, 0, Infinity).
+    this.timeoutMs = exchangeTimeoutMs(target.timeoutMs);
+    this.hostLookup = isIP(this.host) === 0 ? new HostLookup(this.timeoutMs) : undefined;
     this.port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
     let head = `POST ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n`;
     // Names are case-insensitive: the last spelling given wins, as later options override earlier.
@@ -68,7 +91,7 @@ export class CollectorConnections {
     }
     this.head = `${head}Content-Length: `;
     // Plain HTTP, the collector extension on localhost, needs no TLS: node:tls loads only if asked for.
-    if (url.protocol !== 'https:') this.connector = (port, host) => netConnect(port, host);
+    if (url.protocol !== 'https:') this.connector = (port, host, lookup) => netConnect(lookup === undefined ? { port, host } : { port, host, lookup });
   }
 
   post(exchange: Exchange): void {
@@ -79,34 +102,51 @@ export class CollectorConnections {
           this.connector = connector;
           this.post(exchange);
         },
-        (error: unknown) => exchange.ended(error instanceof Error ? error : new Error(String(error)), 0),
+        (error: unknown) => exchange.ended(error instanceof Error ? error : new Error(String(error)), 0, false),
       );
       return;
     }
     const connection = this.idle.pop() ?? (this.all.size < this.target.maxConnections ? this.openConnection(this.connector) : undefined);
-    if (connection === undefined) this.waiting.push(exchange);
-    else connection.send(exchange, this.head);
+    if (connection !== undefined) connection.send(exchange, this.head);
+    else if (performance.now() < this.lateUntil) {
+      // Every connection holds a request and the last one to end went unanswered: queued, this
+      // one would only wait out its invocation's bound behind them. It ends now, unsent.
+      queueMicrotask(() => exchange.ended(new Error('the collector is not answering in time; the request was not sent'), 0, false));
+    } else this.waiting.push(exchange);
   }
 
   /** Closes every connection; an exchange still open ends with an error. */
   destroy(): void {
-    for (const exchange of this.waiting.splice(0)) exchange.ended(new Error('the exporter was shut down'), 0);
+    for (const exchange of this.waiting.splice(0)) exchange.ended(new Error('the exporter was shut down'), 0, false);
     this.idle.length = 0;
     for (const connection of this.all) connection.close(new Error('the exporter was shut down'));
     this.all.clear();
   }
 
   private openConnection(connect: Connect): Connection {
-    const connection = new Connection(connect(this.port, this.host), this.target.timeoutMs, {
+    const connection = new Connection(connect(this.port, this.host, this.hostLookup?.lookup), this.timeoutMs, {
       free: (connection) => {
         const next = this.waiting.shift();
         if (next !== undefined) connection.send(next, this.head);
         else this.idle.push(connection);
       },
-      gone: (connection) => {
+      timely: (answered) => {
+        this.lateUntil = answered ? 0 : performance.now() + this.timeoutMs;
+      },
+      gone: (connection, again) => {
         this.all.delete(connection);
         const at = this.idle.indexOf(connection);
         if (at >= 0) this.idle.splice(at, 1);
+        if (again !== undefined && this.connector !== undefined && !this.resent.has(again)) {
+          // A reused connection died before any byte of the answer: the collector closed it
+          // while idle (an idle timeout) and never read the request, or read it and never
+          // said so. Sent once more on a fresh connection: a collector takes a duplicate far
+          // better than a trace takes a hole.
+          this.resent.add(again);
+          this.openConnection(this.connector).send(again, this.head);
+          return;
+        }
+        if (again !== undefined) again.ended(new Error('the connection to the collector closed before it answered'), 0, false);
         // A request that waited for this connection gets a fresh one.
         const next = this.waiting.shift();
         if (next !== undefined) this.post(next);
@@ -120,14 +160,19 @@ export class CollectorConnections {
 async function tlsConnector(servername: string): Promise<Connect> {
   const tls = await import('node:tls');
   const ip = /^[\d.]+$|:/.test(servername);
-  return (port, host) => tls.connect({ port, host, ...(ip ? {} : { servername }) } satisfies TlsOptions);
+  return (port, host, lookup) => tls.connect({ port, host, ...(ip ? {} : { servername }), ...(lookup === undefined ? {} : { lookup }) } satisfies TlsOptions);
 }
 
 interface ConnectionEvents {
   /** The answer was read and the connection may take another request. */
   free(connection: Connection): void;
-  /** The connection is closed and must not be used again. */
-  gone(connection: Connection): void;
+  /** A request was answered, or ran out its deadline unanswered. */
+  timely(answered: boolean): void;
+  /**
+   * The connection is closed and must not be used again. `again`: its request, which a reused
+   * connection lost before any of its answer arrived, to be sent once more (or ended).
+   */
+  gone(connection: Connection, again: Exchange | undefined): void;
 }
 
 // http-parser-js calls back with the answer's head; these are the fields we read.
@@ -136,6 +181,14 @@ interface AnswerHead {
   shouldKeepAlive: boolean;
 }
 
+/**
+ * A connection idle longer than this may have been closed by the collector with its FIN not
+ * yet read (after a thaw, the handler can run before the event loop polls sockets): the next
+ * request waits one loop turn, which reads it, before writing. Shorter idle gaps (back-to-back
+ * invocations) write at once; a loop turn costs about 15 µs, a tenth of an export.
+ */
+const STALE_AFTER_MS = 1;
+
 /** One socket to the collector and the exchange on it, if any. */
 class Connection {
   private readonly parser = new HTTPParser(HTTPParser.RESPONSE);
@@ -143,6 +196,12 @@ class Connection {
   private status = 0;
   private keepAlive = true;
   private closed = false;
+  /** Some of the current exchange's answer has arrived. */
+  private heard = false;
+  /** Exchanges answered on this connection: once one was, the connection is being reused. */
+  private served = 0;
+  private restedAt = 0;
+  private deadline: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly socket: Socket,
@@ -150,6 +209,8 @@ class Connection {
     private readonly events: ConnectionEvents,
   ) {
     socket.setNoDelay(true);
+    // Never keep the process alive for the collector (see CollectorConnections).
+    socket.unref();
     const parser = this.parser;
     // The parser knows which answers have no body (1xx, 204, 304) and how the rest are framed.
     parser[HTTPParser.kOnHeadersComplete] = (head: AnswerHead) => {
@@ -165,33 +226,43 @@ class Connection {
         this.fail(new Error('the collector sent data nobody asked for'));
         return;
       }
+      this.heard = true;
       const read = parser.execute(chunk);
       if (read instanceof Error) this.fail(new Error(`the collector's answer is not HTTP/1.1 (${read.message})`));
     });
     // An answer without a length ends with the connection.
     socket.on('end', () => {
       if (this.exchange !== undefined) parser.finish();
-      this.fail(new Error('the collector closed the connection before answering'));
+      this.fail(new Error('the collector closed the connection before answering'), true);
     });
-    socket.on('error', (error) => this.fail(error));
-    socket.on('close', () => this.fail(new Error('the connection to the collector closed before it answered')));
-    socket.on('timeout', () => {
-      // After Lambda thaws the process, an expired timer runs before the event loop polls
-      // sockets, so an answer already waiting here has not been read yet. Look once more
-      // after that poll (setImmediate runs after it) before calling it lost.
-      const exchange = this.exchange;
-      setImmediate(() => {
-        if (exchange !== undefined && this.exchange === exchange) this.fail(new Error(`no answer within ${this.timeoutMs} ms`));
-      });
-    });
+    socket.on('error', (error) => this.fail(error, true));
+    socket.on('close', () => this.fail(new Error('the connection to the collector closed before it answered'), true));
   }
 
   send(exchange: Exchange, head: string): void {
     this.exchange = exchange;
     this.status = 0;
+    this.heard = false;
+    // One deadline for the whole exchange, cleared when it ends (unlike the socket's idle
+    // timeout, which every trickled byte would push back).
+    this.deadline = setTimeout(this.expire, this.timeoutMs, exchange);
+    this.deadline.unref();
+    if (this.served > 0 && performance.now() - this.restedAt > STALE_AFTER_MS) {
+      setImmediate(() => {
+        if (this.exchange === exchange && !this.closed) this.write(exchange, head);
+      });
+    } else {
+      this.write(exchange, head);
+    }
+  }
+
+  /** Ends the connection for good; an exchange on it ends with `error`. */
+  close(error: Error): void {
+    this.fail(error);
+  }
+
+  private write(exchange: Exchange, head: string): void {
     const socket = this.socket;
-    socket.ref();
-    socket.setTimeout(this.timeoutMs);
     // One write of head and body (writev), and its callback once the socket has taken both.
     socket.cork();
     socket.write(`${head}${exchange.body.length}\r\n\r\n`, 'latin1');
@@ -202,41 +273,50 @@ class Connection {
     socket.uncork();
   }
 
-  /** Ends the connection for good; an exchange on it ends with `error`. */
-  close(error: Error): void {
-    this.fail(error);
-  }
+  private readonly expire = (exchange: Exchange): void => {
+    // After Lambda thaws the process, an expired timer runs before the event loop polls
+    // sockets, so an answer already waiting here has not been read yet. Look once more
+    // after that poll (setImmediate runs after it) before calling it lost.
+    setImmediate(() => {
+      if (this.exchange !== exchange) return;
+      this.events.timely(false);
+      this.fail(new Error(`no answer within ${this.timeoutMs} ms`));
+    });
+  };
 
   private answered(): void {
     const exchange = this.exchange;
     if (exchange === undefined) return;
     this.exchange = undefined;
+    clearTimeout(this.deadline);
+    this.served++;
+    this.events.timely(true);
     // Read before the connection is handed on: the next request resets it.
     const status = this.status;
     if (this.keepAlive) {
-      this.rest();
+      this.restedAt = performance.now();
       this.events.free(this);
     } else {
       this.fail(undefined);
     }
-    exchange.ended(undefined, status);
+    exchange.ended(undefined, status, true);
   }
 
-  /** Between requests the connection neither times out nor keeps the process alive. */
-  private rest(): void {
-    this.socket.setTimeout(0);
-    this.socket.unref();
-  }
-
-  /** Closes the connection, once; an exchange still on it ends with `error`. */
-  private fail(error: Error | undefined): void {
+  /**
+   * Closes the connection, once; an exchange still on it ends with `error`, or, if `lost`
+   * (the connection died under it) on a reused connection before any answer, is handed back
+   * to be sent again.
+   */
+  private fail(error: Error | undefined, lost = false): void {
     const exchange = this.exchange;
+    const heard = this.heard;
     this.exchange = undefined;
-    if (!this.closed) {
-      this.closed = true;
-      this.socket.destroy();
-      this.events.gone(this);
-    }
-    if (exchange !== undefined) exchange.ended(error ?? new Error('the connection to the collector closed'), 0);
+    clearTimeout(this.deadline);
+    if (this.closed) return; // a closed connection holds no exchange
+    this.closed = true;
+    this.socket.destroy();
+    const again = lost && exchange !== undefined && !heard && this.served > 0 ? exchange : undefined;
+    this.events.gone(this, again);
+    if (exchange !== undefined && again === undefined) exchange.ended(error ?? new Error('the connection to the collector closed'), 0, heard);
   }
 }

@@ -4,7 +4,8 @@ import { ConsoleSpanExporter } from '@opentelemetry/sdk-trace';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import type { BatonConfig } from '../config.js';
 import { diagnose } from '../diagnostics.js';
-import { OtlpHttpExporter } from './otlp-http.js';
+import { MAX_KEPT_SPANS, OtlpHttpExporter } from './otlp-http.js';
+import { exchangeTimeoutMs } from './timers.js';
 
 type Report = (error: unknown) => void;
 
@@ -12,8 +13,8 @@ type Report = (error: unknown) => void;
  * One diagnostic per process for every way an export to `target` fails, whether the failure
  * is the export's result or found later (the answer to a request sent without waiting).
  */
-function exportFailureReport(target: string): Report {
-  return (error) => diagnose('export', `could not export spans to ${target}; spans are dropped until it answers`, error);
+function exportFailureReport(target: string, consequence: string): Report {
+  return (error) => diagnose('export', `could not export spans to ${target}; ${consequence}`, error);
 }
 
 /**
@@ -49,17 +50,20 @@ class ReportingExporter implements SpanExporter {
 
 /** The configured exporter, or undefined for `none`. */
 export function createExporter(config: BatonConfig): SpanExporter | undefined {
-  if (typeof config.exporter !== 'string') return new ReportingExporter(config.exporter, exportFailureReport('the configured exporter'));
+  if (typeof config.exporter !== 'string') return new ReportingExporter(config.exporter, exportFailureReport('the configured exporter', 'those spans are dropped'));
   if (config.exporter === 'none') return undefined;
   if (config.exporter === 'console') return new ConsoleSpanExporter();
-  const report = exportFailureReport(config.tracesEndpoint);
+  const report = exportFailureReport(
+    config.tracesEndpoint,
+    `spans it did not get are kept (up to ${MAX_KEPT_SPANS}) and sent when it answers again`,
+  );
   const exporter = new OtlpHttpExporter({
     url: config.tracesEndpoint,
     protocol: config.protocol,
     headers: config.headers,
     // A request never outlives the flush bound by much: with `response` the invocation waits
     // for it; with `sent` it bounds how long an unanswered request holds a connection.
-    timeoutMs: Math.max(1, config.flushTimeoutMs),
+    timeoutMs: exchangeTimeoutMs(config.flushTimeoutMs),
     wait: config.exportWait,
     onLateFailure: report,
   });

@@ -11,6 +11,7 @@ import { createExporter } from './exporter.js';
 import { InvocationSpanProcessor } from './processor.js';
 import { RandomFlagTracerProvider } from './random-flag.js';
 import { lambdaResource } from './resource.js';
+import { TIMER_MAX_MS } from './timers.js';
 import { createSampler } from './sampler.js';
 
 export const TRACER_NAME = 'lambda-baton';
@@ -27,7 +28,8 @@ export interface Tracing {
   nameService(context: LambdaContextLike): Promise<void> | undefined;
   /**
    * Export what has ended, waiting at most `boundMs` for the export to settle (with
-   * `exportWait: 'sent'`, the request is written; with `'response'`, answered). Never rejects.
+   * `exportWait: 'sent'`, the request is written; with `'response'`, answered). A bound of 0 or
+   * less (or NaN) exports without waiting. Never rejects.
    */
   flush(boundMs: number): Promise<void>;
 }
@@ -117,12 +119,21 @@ export function coalesce(flush: Flush): Flush {
 
 /**
  * `flush`, waiting at most `boundMs`; never rejects. The bound's timer is armed only if the
- * flush has not already settled (it settles at once when nothing ended).
+ * flush has not already settled (it settles at once when nothing ended), and only with a
+ * value a timer holds: past that, each request's own deadline ends the wait.
  */
 export function flushWithin(flush: Flush): (boundMs: number) => Promise<void> {
   return (boundMs) => {
     if (!(boundMs > 0)) {
-      diagnose('flush-skipped', 'no time was left before the deadline to export spans; they are sent with the next invocation');
+      // No time to wait in (the bound is 0, negative, or the deadline is this close), but the
+      // spans still go: the export starts now and is not waited for. What it cannot deliver
+      // the exporter keeps for the next export.
+      diagnose('flush-skipped', `no time was left to wait for the export (bound ${boundMs} ms); spans are sent without the invocation waiting`);
+      try {
+        flush(NOTHING);
+      } catch (error) {
+        diagnose('flush', 'exporting spans failed', error);
+      }
       return RESOLVED;
     }
     return new Promise<void>((resolve) => {
@@ -140,16 +151,18 @@ export function flushWithin(flush: Flush): (boundMs: number) => Promise<void> {
         diagnose('flush', 'exporting spans failed', error);
         resolve();
       }
-      if (over) return;
+      if (over || boundMs > TIMER_MAX_MS) return;
       timer = setTimeout(() => {
         if (over) return;
         over = true;
-        diagnose('flush-late', `exporting spans took longer than ${boundMs} ms; invocations no longer wait for it`);
+        diagnose('flush-late', `exporting spans took longer than ${boundMs} ms; the invocation stopped waiting, and the export goes on without it`);
         resolve();
       }, boundMs);
     });
   };
 }
+
+const NOTHING = (): void => undefined;
 
 /**
  * The process's tracing, created on first use with the first caller's options; undefined
