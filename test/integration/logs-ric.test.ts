@@ -98,6 +98,24 @@ ${LOG_ALL}
 logAll();
 export const handler = traced(middy()).handler(${WORK});
 `,
+  // Two invocations at once in one process, as Lambda Managed Instances runs them; their lines interleave.
+  concurrent: `
+import { withTracing } from ${url('dist/index.js')};
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const inner = withTracing(async (event) => {
+  for (let i = 0; i < 3; i++) {
+    await sleep(event.delays[i]);
+    console.log('inner ' + event.n + ' step ' + i);
+  }
+  return event.n;
+});
+export const handler = async (_event, context) => {
+  const as = (awsRequestId) => ({ awsRequestId, functionName: context.functionName, invokedFunctionArn: context.invokedFunctionArn, getRemainingTimeInMillis: () => context.getRemainingTimeInMillis() });
+  const results = await Promise.all([inner({ n: 1, delays: [1, 12, 1] }, as('inv-1')), inner({ n: 2, delays: [6, 1, 12] }, as('inv-2'))]);
+  process.stdout.write('own writer bypassing\\n');
+  return results;
+};
+`,
 };
 
 let fixtures = '';
@@ -264,6 +282,26 @@ suite('trace ids on console lines under aws-lambda-ric', () => {
     expect(lines.slice(LOG_ALL_COUNT, 2 * LOG_ALL_COUNT).map((l) => l.ids)).toEqual(Array(LOG_ALL_COUNT).fill(idsOf(batch!)));
     const [, traceId] = event.Records[0]!.messageAttributes.traceparent.stringValue.split('-');
     expect(lines.find((l) => l.message === `record ${event.Records[0]!.messageId}`)?.ids?.traceId).toBe(traceId);
+  });
+
+  it('gives two invocations running at once in one process each its own ids', async () => {
+    const { api, ric } = await boot('concurrent', { AWS_LAMBDA_LOG_FORMAT: 'JSON' }, true);
+    const outcome = await api.invoke({});
+    expect(outcome.error, ric.stderr()).toBeUndefined();
+    expect(outcome.result).toEqual([1, 2]);
+    const spans = await receiver.waitForSpans(2);
+    await untilWritten(ric);
+    const lines = logLines(ric, 'json', 'telemetry');
+    const order = lines.map((l) => l.message);
+    // They did interleave: invocation 2's first line came between invocation 1's.
+    expect(order.indexOf('inner 2 step 0')).toBeGreaterThan(order.indexOf('inner 1 step 0'));
+    expect(order.indexOf('inner 2 step 0')).toBeLessThan(order.indexOf('inner 1 step 1'));
+    for (const [n, id] of [[1, 'inv-1'], [2, 'inv-2']] as const) {
+      const span = spans.find((s) => s.attributes['faas.invocation.id'] === id);
+      expect(span, id).toBeDefined();
+      const own = lines.filter((l) => typeof l.message === 'string' && l.message.startsWith(`inner ${n} `));
+      expect(own.map((l) => l.ids)).toEqual([0, 1, 2].map(() => idsOf(span!)));
+    }
   });
 
   it.each([
