@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadEvent } from '../support/fixtures.js';
+import { logLines } from '../support/log-lines.js';
 import { startOtlpReceiver } from '../support/otlp-receiver.js';
 import type { OtlpReceiver } from '../support/otlp-receiver.js';
 import { startRic } from '../support/run-ric.js';
@@ -49,13 +50,14 @@ async function taskRoot(name: string, files: Record<string, string>, type: 'comm
   return dir;
 }
 
-async function boot(root: string, handler: string, env: Record<string, string> = {}) {
+async function boot(root: string, handler: string, env: Record<string, string> = {}, telemetryLogFd = false) {
   const api = await startRuntimeApi();
   const ric = await startRic({
     ricBin: RIC_DIR,
     taskRoot: root,
     handler,
     runtimeApi: api,
+    telemetryLogFd,
     execWrapper: join(OPT, 'baton-wrapper'),
     env: {
       AWS_LAMBDA_RUNTIME_API: api.address,
@@ -141,6 +143,33 @@ suite('the layer under aws-lambda-ric', () => {
       expect(receiver.spans[0]?.resource['service.name']).toBe('layer-test');
       // The RIC's own X-Ray header is a link, never the parent.
       expect(receiver.spans[0]?.links.some((l) => l.attributes['baton.link.source'] === 'xray-environment')).toBe(true);
+    });
+  }
+
+  for (const [format, source] of [['text', 'stdout'], ['json', 'telemetry']] as const) {
+    it(`puts the invocation span's ids on the handler's console lines, ${format} format on ${source}, with no code change`, async () => {
+      const root = await taskRoot(`logs-${format}`, {
+        'index.js': `console.log('layer init line');
+exports.handler = async () => {
+  console.log('layer line');
+  await new Promise((r) => setTimeout(r, 1));
+  console.warn('layer later', { n: 1 });
+  process.stdout.write('own writer done\\n');
+  return { statusCode: 200 };
+};`,
+      });
+      const { api, ric } = await boot(root, 'index.handler', { AWS_LAMBDA_LOG_FORMAT: format.toUpperCase() }, source === 'telemetry');
+      const event = loadEvent('apigw-http', 'w3c');
+      expect((await api.invoke(event)).error, ric.stderr()).toBeUndefined();
+      const [span] = await receiver.waitForSpans(1);
+      for (let i = 0; i < 500 && !ric.stdout().includes('own writer done'); i++) await new Promise((r) => setTimeout(r, 10));
+      const lines = logLines(ric, format, source);
+      const ids = { traceId: span!.traceId, spanId: span!.spanId, flags: '01' };
+      expect(lines.map((l) => [l.level, l.message, l.ids])).toEqual([
+        ['INFO', 'layer init line', undefined],
+        ['INFO', 'layer line', ids],
+        ['WARN', 'layer later { n: 1 }', ids],
+      ]);
     });
   }
 
