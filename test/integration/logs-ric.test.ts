@@ -116,6 +116,33 @@ export const handler = async (_event, context) => {
   return results;
 };
 `,
+  // Structured loggers write to stdout themselves: their lines carry the fields once, from logFields().
+  structured: `
+import pino from ${url('node_modules/pino/pino.js')};
+import winston from ${url('node_modules/winston/lib/winston.js')};
+import { LogFormatter, LogItem, Logger } from ${url('node_modules/@aws-lambda-powertools/logger/lib/esm/index.js')};
+import { logFields, withTracing } from ${url('dist/index.js')};
+const p = pino({ mixin: () => logFields() });
+const w = winston.createLogger({
+  format: winston.format.combine(winston.format((info) => Object.assign(info, logFields()))(), winston.format.json()),
+  transports: [new winston.transports.Console()],
+});
+class TraceLogFormatter extends LogFormatter {
+  formatAttributes(attributes, additional) {
+    return new LogItem({ attributes: { level: attributes.logLevel, message: attributes.message, timestamp: this.formatTimestamp(attributes.timestamp), ...logFields() } }).addAttributes(additional);
+  }
+}
+const t = new Logger({ serviceName: 'orders', logFormatter: new TraceLogFormatter() });
+export const handler = withTracing(async () => {
+  p.info('from pino');
+  w.info('from winston');
+  t.info('from powertools');
+  console.log('from console');
+  await new Promise((r) => setTimeout(r, 20));
+  process.stdout.write('own writer bypassing\\n');
+  return 'ok';
+});
+`,
 };
 
 let fixtures = '';
@@ -303,6 +330,23 @@ suite('trace ids on console lines under aws-lambda-ric', () => {
       expect(own.map((l) => l.ids)).toEqual([0, 1, 2].map(() => idsOf(span!)));
     }
   });
+
+  for (const format of ['text', 'json'] as const) {
+    it(`writes the fields once on lines of pino, winston and Powertools Logger, ${format} format`, async () => {
+      const { api, ric } = await boot('structured', { AWS_LAMBDA_LOG_FORMAT: format.toUpperCase() }, false);
+      expect((await api.invoke({})).error, ric.stderr()).toBeUndefined();
+      const [span] = await receiver.waitForSpans(1);
+      await untilWritten(ric);
+      const out = ric.stdout().split('\n');
+      for (const name of ['pino', 'winston', 'powertools', 'console']) {
+        const line = out.find((l) => l.includes(`from ${name}`));
+        expect(line, name).toBeDefined();
+        expect(line!.split('trace_id').length, line).toBe(2);
+        expect(line).toContain(span!.traceId);
+        expect(line).toContain(span!.spanId);
+      }
+    });
+  }
 
   it.each([
     { what: 'BATON_LOG_CORRELATION=false', env: { BATON_LOG_CORRELATION: 'false' } },
