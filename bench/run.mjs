@@ -6,6 +6,7 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { coldStart } from './cold.mjs';
 import { extraction } from './extract.mjs';
+import { logLines } from './logs.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -34,6 +35,8 @@ const exported = warm('export');
 const otelExported = warm('otel-export');
 console.error('bench: extraction…');
 const extract = await extraction();
+console.error('bench: console lines under aws-lambda-ric…');
+const logs = logLines();
 const layerBytes = statSync(`${root}layer/dist/lambda-baton-layer.zip`).size;
 
 /** Per case, the round with the median p50 difference, and the range of all rounds. */
@@ -60,6 +63,15 @@ const rows = [
   ...warmRows('warm span work', span, otelSpan, (r) => (r.case.startsWith('API') ? '+10 µs' : '+30 µs')),
   ...warmRows('warm with export to a local receiver', exported, otelExported, () => '+150 µs / +1 ms'),
   ...extract.map((r) => [`extraction alone, ${r.case}, p50 / p99`, '', `${us(r.p50)} / ${us(r.p99)}`, '', '']),
+  // The runtime's own console line against the same line with trace ids, alternated in one process.
+  ...(logs.rows ?? []).map((r) => [
+    `console line, ${r.format}, ${r.case}, p50 / p99`,
+    `${us(r.runtime.p50)} / ${us(r.runtime.p99)}`,
+    `${us(r.baton.p50)} / ${us(r.baton.p99)}`,
+    `+${us(r.baton.p50 - r.runtime.p50)} / +${us(r.baton.p99 - r.runtime.p99)}`,
+    r.case.includes('invocation') ? '+2 µs' : '',
+  ]),
+  ...(logs.skipped === undefined ? [] : [[`console lines (skipped: ${logs.skipped})`, '', '', '', '']]),
   ['layer zip', '', `${(layerBytes / 1024).toFixed(1)} KB`, '', '≤ 150 KB'],
 ];
 const table = [
