@@ -15,6 +15,7 @@ execFileSync(process.execPath, [`${root}layer/build.mjs`], { stdio: 'ignore' });
 const warm = (mode) => JSON.parse(execFileSync(process.execPath, ['--no-warnings', `${here}warm.mjs`, mode], { encoding: 'utf8' }));
 const us = (n) => `${n.toFixed(1)} µs`;
 const ms = (n) => `${n.toFixed(1)} ms`;
+const signed = (n) => `${n < 0 ? '−' : '+'}${us(Math.abs(n))}`;
 
 console.error('bench: cold start (paired fresh processes)…');
 const cold = await coldStart();
@@ -68,7 +69,7 @@ const rows = [
     `console line, ${r.format}, ${r.case}, p50 / p99`,
     `${us(r.runtime.p50)} / ${us(r.runtime.p99)}`,
     `${us(r.baton.p50)} / ${us(r.baton.p99)}`,
-    `+${us(r.baton.p50 - r.runtime.p50)} / +${us(r.baton.p99 - r.runtime.p99)}`,
+    `${signed(r.baton.p50 - r.runtime.p50)} / ${signed(r.baton.p99 - r.runtime.p99)}`,
     r.case.includes('invocation') ? '+2 µs' : '',
   ]),
   ...(logs.skipped === undefined ? [] : [[`console lines (skipped: ${logs.skipped})`, '', '', '', '']]),
