@@ -8,6 +8,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../support/ensure-built.js';
 import { loadEvent } from '../support/fixtures.js';
@@ -141,6 +142,20 @@ export const handler = withTracing(async () => {
   await new Promise((r) => setTimeout(r, 20));
   process.stdout.write('own writer bypassing\\n');
   return 'ok';
+});
+`,
+  // Each call of the event logged twice inside the invocation: through the runtime's own method (kept before
+  // lambda-baton set up) and through console.info as the function sees it.
+  pairs: `
+const runtimeInfo = console.info;
+import { withTracing } from ${url('dist/index.js')};
+export const handler = withTracing(async (event) => {
+  for (const args of event.calls) {
+    runtimeInfo(...args);
+    console.info(...args);
+  }
+  process.stdout.write('own writer bypassing\\n');
+  return event.calls.length;
 });
 `,
 };
@@ -344,6 +359,32 @@ suite('trace ids on console lines under aws-lambda-ric', () => {
         expect(line!.split('trace_id').length, line).toBe(2);
         expect(line).toContain(span!.traceId);
         expect(line).toContain(span!.spanId);
+      }
+    });
+  }
+
+  // Any arguments (format strings with every placeholder, any JSON values): the line is the runtime's own plus the ids.
+  const token = fc.constantFrom('%s', '%d', '%i', '%f', '%j', '%o', '%O', '%c', '%%', '%', ' ', 'a', '\n', '"', '\\', 'é', '{');
+  const formatString = fc.array(token, { maxLength: 12 }).map((t) => t.join(''));
+  const callArgs = fc.oneof(
+    fc.tuple(formatString).chain(([f]) => fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 4 }).map((rest) => [f, ...rest])),
+    fc.array(fc.jsonValue({ maxDepth: 2 }), { minLength: 1, maxLength: 3 }),
+  );
+  for (const format of ['text', 'json'] as const) {
+    it(`writes any arguments as the runtime does, plus the ids (generated calls, ${format} format)`, async () => {
+      const calls = fc.sample(callArgs, { numRuns: 300, seed: 14 });
+      const { api, ric } = await boot('pairs', { AWS_LAMBDA_LOG_FORMAT: format.toUpperCase() }, true);
+      const outcome = await api.invoke({ calls });
+      expect(outcome.error, ric.stderr()).toBeUndefined();
+      const [span] = await receiver.waitForSpans(1);
+      await untilWritten(ric);
+      const lines = logLines(ric, format, 'telemetry');
+      expect(lines).toHaveLength(2 * calls.length);
+      for (let i = 0; i < calls.length; i++) {
+        const [runtime, ours] = [lines[2 * i]!, lines[2 * i + 1]!];
+        expect(runtime.ids).toBeUndefined();
+        expect(ours.ids, JSON.stringify(calls[i])).toEqual(idsOf(span!));
+        expect(withoutIds(ours), JSON.stringify(calls[i])).toEqual(withoutIds(runtime));
       }
     });
   }
