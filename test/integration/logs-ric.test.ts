@@ -40,6 +40,9 @@ circular.self = circular;
 const throwingToJSON = { toJSON() { throw new Error('no json'); } };
 const throwingGetter = { get bad() { throw new Error('no getter'); } };
 const big = 'x'.repeat(1024 * 1024);
+// A toJSON that serialises a record-shaped object itself, and one that logs.
+const nestedStringify = { toJSON() { return { inner: JSON.stringify({ timestamp: 't', level: 'l', requestId: 'r', message: 'm' }) }; } };
+const nestedLog = { toJSON() { console.log('nested line'); return 'n'; } };
 function logAll() {
   console.log('format %s %d %j', 'str', 42, { j: 1 });
   console.info({ order: 'o-1', n: 1 });
@@ -55,9 +58,11 @@ function logAll() {
   console.log(12345, 'non-string first');
   console.log(big);
   console.log();
+  console.log(nestedStringify);
+  console.log('%j', nestedLog);
 }
 `;
-const LOG_ALL_COUNT = 14;
+const LOG_ALL_COUNT = 17;
 
 /** The handler body: every call, then lines after an await, in a timer, in a user's span and per record. */
 const WORK = `async (event) => {
@@ -140,6 +145,17 @@ export const handler = withTracing(async () => {
   t.info('from powertools');
   console.log('from console');
   await new Promise((r) => setTimeout(r, 20));
+  process.stdout.write('own writer bypassing\\n');
+  return 'ok';
+});
+`,
+  // JSON only: the runtime calls toJSON while it serialises a single object; a line logged from there is a line too.
+  nested: `
+import { withTracing } from ${url('dist/index.js')};
+const nestedLog = { toJSON() { console.warn('nested line'); return 'n'; } };
+export const handler = withTracing(async () => {
+  console.info(nestedLog);
+  console.info('after');
   process.stdout.write('own writer bypassing\\n');
   return 'ok';
 });
@@ -261,7 +277,9 @@ suite('trace ids on console lines under aws-lambda-ric', () => {
         expect(line.ids, line.raw.slice(0, 300)).toEqual(idsOf(batch!));
         expect(line.requestId).toBe('req-logs-1');
       }
-      expect(inside.map((l) => l.level)).toEqual(['INFO', 'INFO', 'WARN', 'ERROR', 'ERROR', 'DEBUG', 'TRACE', 'INFO', 'INFO', 'INFO', 'INFO', 'INFO', 'INFO', 'INFO']);
+      expect(inside.map((l) => l.level)).toEqual(['INFO', 'INFO', 'WARN', 'ERROR', 'ERROR', 'DEBUG', 'TRACE', ...Array(10).fill('INFO')]);
+      // The user's own JSON.stringify inside a toJSON is left alone.
+      if (format === 'json') expect(inside[14]?.message).toEqual({ inner: '{"timestamp":"t","level":"l","requestId":"r","message":"m"}' });
 
       const byMessage = (text: string) => lines.filter((l) => typeof l.message === 'string' && l.message.includes(text));
       expect(byMessage('after await').map((l) => l.ids)).toEqual([idsOf(batch!)]);
@@ -362,6 +380,20 @@ suite('trace ids on console lines under aws-lambda-ric', () => {
       }
     });
   }
+
+  it('gives a line logged from a toJSON, while the runtime serialises another, its ids, and the outer line too', async () => {
+    const { api, ric } = await boot('nested', { AWS_LAMBDA_LOG_FORMAT: 'JSON' }, true);
+    expect((await api.invoke({})).error, ric.stderr()).toBeUndefined();
+    const [span] = await receiver.waitForSpans(1);
+    await untilWritten(ric);
+    const lines = logLines(ric, 'json', 'telemetry');
+    expect(lines.map((l) => [l.level, l.message, l.ids])).toEqual([
+      ['WARN', 'nested line', idsOf(span!)],
+      ['INFO', 'n', idsOf(span!)],
+      ['INFO', 'after', idsOf(span!)],
+    ]);
+    expect(ric.stdout()).not.toMatch(/trace_id/);
+  });
 
   // Any arguments (format strings with every placeholder, any JSON values): the line is the runtime's own plus the ids.
   const token = fc.constantFrom('%s', '%d', '%i', '%f', '%j', '%o', '%O', '%c', '%%', '%', ' ', 'a', '\n', '"', '\\', 'é', '{');
