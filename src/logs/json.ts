@@ -77,21 +77,32 @@ export function canSwapStringify(): boolean {
  * serialises. Nested console calls (from a `toJSON`) get their own ids and restore ours.
  */
 export function callWithJsonIds<T>(spanContext: SpanContext, call: () => T): T {
-  const outerPending = pending;
-  const outerInside = inside;
   const current = JSON.stringify;
   const swap = current !== stringifyWithIds;
+  if (swap) {
+    try {
+      JSON.stringify = stringifyWithIds;
+    } catch {
+      // JSON frozen since set-up: the line goes out as the runtime writes it.
+      return call();
+    }
+    original = current;
+  }
+  const outerPending = pending;
+  const outerInside = inside;
   pending = spanContext;
   inside = false;
-  if (swap) {
-    original = current;
-    JSON.stringify = stringifyWithIds;
-  }
   try {
     return call();
   } finally {
     pending = outerPending;
     inside = outerInside;
-    if (swap) JSON.stringify = current;
+    if (swap) {
+      try {
+        JSON.stringify = current;
+      } catch {
+        // Frozen during the call: ours stays, and passes every later call through untouched.
+      }
+    }
   }
 }

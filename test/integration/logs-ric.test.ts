@@ -160,6 +160,18 @@ export const handler = withTracing(async () => {
   return 'ok';
 });
 `,
+  // A JSON object frozen (as a hardened environment does) before lambda-baton sets up, or during an invocation.
+  frozen: `
+if (process.env.FREEZE === 'init') Object.freeze(JSON);
+const { withTracing } = await import(${url('dist/index.js')});
+export const handler = withTracing(async () => {
+  console.info('before');
+  if (process.env.FREEZE === 'invocation') Object.freeze(JSON);
+  console.info({ after: 1 });
+  process.stdout.write('own writer bypassing\\n');
+  return 'ok';
+});
+`,
   // Each call of the event logged twice inside the invocation: through the runtime's own method (kept before
   // lambda-baton set up) and through console.info as the function sees it.
   pairs: `
@@ -393,6 +405,23 @@ suite('trace ids on console lines under aws-lambda-ric', () => {
       ['INFO', 'after', idsOf(span!)],
     ]);
     expect(ric.stdout()).not.toMatch(/trace_id/);
+  });
+
+  it.each(['init', 'invocation'])('writes JSON lines as the runtime does when JSON is frozen at %s, and nothing throws', async (when) => {
+    const { api, ric } = await boot('frozen', { AWS_LAMBDA_LOG_FORMAT: 'JSON', FREEZE: when }, true);
+    const outcome = await api.invoke({});
+    expect(outcome, ric.stderr()).toEqual({ result: 'ok' });
+    const [span] = await receiver.waitForSpans(1);
+    await untilWritten(ric);
+    const lines = logLines(ric, 'json', 'telemetry').filter((l) => l.level === 'INFO');
+    expect(lines.map((l) => [l.message, l.ids])).toEqual([
+      ['before', when === 'init' ? undefined : idsOf(span!)],
+      [{ after: 1 }, undefined],
+    ]);
+    const diagnostics = logLines(ric, 'json', 'telemetry').filter((l) => String(l.message).startsWith('[lambda-baton]'));
+    expect(diagnostics.map((l) => l.message)).toEqual(
+      when === 'init' ? ['[lambda-baton] JSON.stringify cannot be replaced here, so JSON log lines are written without trace ids'] : [],
+    );
   });
 
   // Any arguments (format strings with every placeholder, any JSON values): the line is the runtime's own plus the ids.
