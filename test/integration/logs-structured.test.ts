@@ -4,6 +4,7 @@
  * of the spans the OTLP receiver got, the record's own inside `withRecord`.
  */
 import { Writable } from 'node:stream';
+import { INVALID_SPAN_CONTEXT, context as contextApi, trace } from '@opentelemetry/api';
 import { LogFormatter, LogItem, Logger } from '@aws-lambda-powertools/logger';
 import type { LogAttributes, UnformattedAttributes } from '@aws-lambda-powertools/logger/types';
 import pino from 'pino';
@@ -102,6 +103,16 @@ describe('structured loggers with logFields()', () => {
     await exportsAnswered();
     const [span] = receiver.spans;
     expect(inside).toEqual({ trace_id: span?.traceId, span_id: span?.spanId, trace_flags: '01' });
+  });
+
+  it('gives an unsampled span’s flags as 00 and nothing for a span without valid ids', () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const spanId = '00f067aa0ba902b7';
+    const unsampled = trace.setSpanContext(contextApi.active(), { traceId, spanId, traceFlags: 0 });
+    expect(contextApi.with(unsampled, logFields)).toEqual({ trace_id: traceId, span_id: spanId, trace_flags: '00' });
+    expect(contextApi.with(trace.setSpanContext(contextApi.active(), INVALID_SPAN_CONTEXT), logFields)).toEqual({});
+    const garbage = trace.setSpanContext(contextApi.active(), { traceId: 'not"hex\n', spanId: 'x', traceFlags: 1 });
+    expect(contextApi.with(garbage, logFields)).toEqual({});
   });
 
   it('pino: a mixin adds the ids to every line, the record’s inside withRecord', async () => {
