@@ -81,7 +81,10 @@ export function installLogCorrelation(config: BatonConfig, env: NodeJS.ProcessEn
     }
     const log = target['log'];
     if (logIsInfo) target['log'] = target['info'];
-    else if (PRIORITY['INFO']! >= threshold && typeof log === 'function' && !(WRAPPER in log)) target['log'] = wrap(log, format);
+    // The runtime makes console.log console.info: a different console.log is the function's own,
+    // set before we were. JSON lines leave its arguments as they are, so it is wrapped; a text line
+    // would hand it one formatted string instead of its arguments, so it is left alone.
+    else if (format === 'json' && PRIORITY['INFO']! >= threshold && typeof log === 'function' && !(WRAPPER in log)) target['log'] = wrap(log, format);
   } catch (error) {
     diagnose('logs', 'could not add trace ids to console lines; they are written without them', error);
   }

@@ -172,6 +172,19 @@ export const handler = withTracing(async () => {
   return 'ok';
 });
 `,
+  // The function replaces console.log with its own before lambda-baton is set up (at its module's top).
+  replacedFirst: `
+const seen = [];
+const runtimeLog = console.log;
+console.log = (...args) => { seen.push(args); runtimeLog(...args); };
+const { withTracing } = await import(${url('dist/index.js')});
+export const handler = withTracing(async () => {
+  console.log('mine %s', 'formatted', { n: 1 });
+  console.info('info line');
+  process.stdout.write('own writer bypassing\\n');
+  return seen.map((args) => args.length);
+});
+`,
   // Each call of the event logged twice inside the invocation: through the runtime's own method (kept before
   // lambda-baton set up) and through console.info as the function sees it.
   pairs: `
@@ -423,6 +436,22 @@ suite('trace ids on console lines under aws-lambda-ric', () => {
       when === 'init' ? ['[lambda-baton] JSON.stringify cannot be replaced here, so JSON log lines are written without trace ids'] : [],
     );
   });
+
+  for (const format of ['text', 'json'] as const) {
+    it(`passes a console.log the function set before lambda-baton its own arguments, ${format} format`, async () => {
+      const { api, ric } = await boot('replacedFirst', { AWS_LAMBDA_LOG_FORMAT: format.toUpperCase() }, true);
+      const outcome = await api.invoke({});
+      expect(outcome, ric.stderr()).toEqual({ result: [3] });
+      const [span] = await receiver.waitForSpans(1);
+      await untilWritten(ric);
+      const lines = logLines(ric, format, 'telemetry');
+      const mine = lines.find((l) => String(l.message).startsWith('mine formatted'));
+      expect(mine?.message).toBe('mine formatted { n: 1 }');
+      // JSON: the runtime's record gains the ids whoever called it; text: that line is the function's own business.
+      expect(mine?.ids).toEqual(format === 'json' ? idsOf(span!) : undefined);
+      expect(lines.find((l) => l.message === 'info line')?.ids).toEqual(idsOf(span!));
+    });
+  }
 
   // Any arguments (format strings with every placeholder, any JSON values): the line is the runtime's own plus the ids.
   const token = fc.constantFrom('%s', '%d', '%i', '%f', '%j', '%o', '%O', '%c', '%%', '%', ' ', 'a', '\n', '"', '\\', 'é', '{');
