@@ -6,6 +6,7 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { coldStart } from './cold.mjs';
 import { extraction } from './extract.mjs';
+import { logLines } from './logs.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -14,6 +15,7 @@ execFileSync(process.execPath, [`${root}layer/build.mjs`], { stdio: 'ignore' });
 const warm = (mode) => JSON.parse(execFileSync(process.execPath, ['--no-warnings', `${here}warm.mjs`, mode], { encoding: 'utf8' }));
 const us = (n) => `${n.toFixed(1)} µs`;
 const ms = (n) => `${n.toFixed(1)} ms`;
+const signed = (n) => `${n < 0 ? '−' : '+'}${us(Math.abs(n))}`;
 
 console.error('bench: cold start (paired fresh processes)…');
 const cold = await coldStart();
@@ -34,6 +36,8 @@ const exported = warm('export');
 const otelExported = warm('otel-export');
 console.error('bench: extraction…');
 const extract = await extraction();
+console.error('bench: console lines under aws-lambda-ric…');
+const logs = logLines();
 const layerBytes = statSync(`${root}layer/dist/lambda-baton-layer.zip`).size;
 
 /** Per case, the round with the median p50 difference, and the range of all rounds. */
@@ -60,6 +64,15 @@ const rows = [
   ...warmRows('warm span work', span, otelSpan, (r) => (r.case.startsWith('API') ? '+10 µs' : '+30 µs')),
   ...warmRows('warm with export to a local receiver', exported, otelExported, () => '+150 µs / +1 ms'),
   ...extract.map((r) => [`extraction alone, ${r.case}, p50 / p99`, '', `${us(r.p50)} / ${us(r.p99)}`, '', '']),
+  // The runtime's own console line against the same line with trace ids, alternated in one process.
+  ...(logs.rows ?? []).map((r) => [
+    `console line, ${r.format}, ${r.case}, p50 / p99`,
+    `${us(r.runtime.p50)} / ${us(r.runtime.p99)}`,
+    `${us(r.baton.p50)} / ${us(r.baton.p99)}`,
+    `${signed(r.baton.p50 - r.runtime.p50)} / ${signed(r.baton.p99 - r.runtime.p99)}`,
+    r.case.includes('invocation') ? '+2 µs' : '',
+  ]),
+  ...(logs.skipped === undefined ? [] : [[`console lines (skipped: ${logs.skipped})`, '', '', '', '']]),
   ['layer zip', '', `${(layerBytes / 1024).toFixed(1)} KB`, '', '≤ 150 KB'],
 ];
 const table = [

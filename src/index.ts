@@ -5,6 +5,8 @@
 export { withTracing } from './handler/with-tracing.js';
 export type { AnyHandler, CallbackResult, ContextOf, LambdaCallback, Traced, TracedHandler, TracedStreamingHandler } from './handler/with-tracing.js';
 export { withRecord } from './handler/records.js';
+export { logFields } from './logs/fields.js';
+export type { LogFields } from './logs/fields.js';
 export { instrumentLambdaClient } from './clients/lambda.js';
 export type { InstrumentLambdaClientOptions } from './clients/lambda.js';
 export { inspectEvent } from './inspect.js';

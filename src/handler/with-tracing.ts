@@ -1,5 +1,6 @@
 import { context as contextApi, createContextKey } from '@opentelemetry/api';
 import type { BatonOptions } from '../config.js';
+import { installLogCorrelation } from '../logs/console.js';
 import { getTracing } from '../tracer/provider.js';
 import { TIMER_MAX_MS, timeoutMarginMs } from '../tracer/timers.js';
 import type { Tracing } from '../tracer/provider.js';
@@ -161,6 +162,7 @@ export function withTracing<H extends AnyHandler>(handler: H, options?: BatonOpt
   // Cold start: the tracer, exporter and propagators are made here, once.
   const tracing = getTracing(options);
   if (tracing === undefined) return handler as unknown as Traced<H>;
+  installLogCorrelation(tracing.config);
   const streaming = (handler as unknown as Record<symbol, unknown>)[STREAMING] !== undefined;
 
   const traced = function (this: unknown, ...args: unknown[]): Promise<unknown> {

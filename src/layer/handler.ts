@@ -1,4 +1,5 @@
 import { withTracing } from '../handler/with-tracing.js';
+import { installLogCorrelation } from '../logs/console.js';
 import { getTracing } from '../tracer/provider.js';
 import { instrumentLoadedLambdaClients, watchSdkLoads } from './lambda-clients.js';
 import { RuntimeError, resolveHandler } from './resolve.js';
@@ -17,8 +18,11 @@ export async function createLayerHandler(env: NodeJS.ProcessEnv = process.env): 
     throw new RuntimeError('Runtime.HandlerNotFound', `${HANDLER_VARIABLE} is not set: the lambda-baton layer needs the function's own handler (see README, "The layer")`);
   }
   // Tracing first, so spans the handler's module creates at import are ours too.
+  const tracing = getTracing(undefined, env);
+  // Before the handler's module loads, so a console method it keeps a reference to is ours.
+  if (tracing !== undefined) installLogCorrelation(tracing.config, env);
   // `sdkClients` (BATON_SDK_CLIENTS, formerly BATON_LAMBDA_CLIENTS) comes from the one configuration.
-  const clients = getTracing(undefined, env)?.config.sdkClients ?? false;
+  const clients = tracing?.config.sdkClients ?? false;
   if (clients) watchSdkLoads();
   // BATON_TASK_ROOT: serverless-offline sets a LAMBDA_TASK_ROOT (/var/task) that is not the service folder.
   const handler = await resolveHandler(env['BATON_TASK_ROOT'] ?? env['LAMBDA_TASK_ROOT'] ?? process.cwd(), target);

@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadEvent } from '../support/fixtures.js';
+import { logLines } from '../support/log-lines.js';
 import { startOtlpReceiver } from '../support/otlp-receiver.js';
 import type { OtlpReceiver } from '../support/otlp-receiver.js';
 import { RIC_DIR, RIC_PRESENT, RIC_SKIPPED } from '../support/ric.js';
@@ -51,13 +52,19 @@ async function taskRoot(name: string, files: Record<string, string>, type: 'comm
 }
 
 /** Start the function under aws-lambda-ric, through the layer's exec wrapper unless `layer` is false. */
-async function boot(root: string, handler: string, env: Record<string, string> = {}, layer = true) {
+async function boot(
+  root: string,
+  handler: string,
+  env: Record<string, string> = {},
+  { layer = true, telemetryLogFd = false }: { readonly layer?: boolean; readonly telemetryLogFd?: boolean } = {},
+) {
   const api = await startRuntimeApi();
   const ric = await startRic({
     ricBin: RIC_DIR,
     taskRoot: root,
     handler,
     runtimeApi: api,
+    telemetryLogFd,
     ...(layer ? { execWrapper: join(OPT, 'baton-wrapper') } : {}),
     env: {
       AWS_LAMBDA_RUNTIME_API: api.address,
@@ -179,6 +186,33 @@ suite('the layer under aws-lambda-ric', () => {
     });
   }
 
+  for (const [format, source] of [['text', 'stdout'], ['json', 'telemetry']] as const) {
+    it(`puts the invocation span's ids on the handler's console lines, ${format} format on ${source}, with no code change`, async () => {
+      const root = await taskRoot(`logs-${format}`, {
+        'index.js': `console.log('layer init line');
+exports.handler = async () => {
+  console.log('layer line');
+  await new Promise((r) => setTimeout(r, 1));
+  console.warn('layer later', { n: 1 });
+  process.stdout.write('own writer done\\n');
+  return { statusCode: 200 };
+};`,
+      });
+      const { api, ric } = await boot(root, 'index.handler', { AWS_LAMBDA_LOG_FORMAT: format.toUpperCase() }, { telemetryLogFd: source === 'telemetry' });
+      const event = loadEvent('apigw-http', 'w3c');
+      expect((await api.invoke(event)).error, ric.stderr()).toBeUndefined();
+      const [span] = await receiver.waitForSpans(1);
+      for (let i = 0; i < 500 && !ric.stdout().includes('own writer done'); i++) await new Promise((r) => setTimeout(r, 10));
+      const lines = logLines(ric, format, source);
+      const ids = { traceId: span!.traceId, spanId: span!.spanId, flags: '01' };
+      expect(lines.map((l) => [l.level, l.message, l.ids])).toEqual([
+        ['INFO', 'layer init line', undefined],
+        ['INFO', 'layer line', ids],
+        ['WARN', 'layer later { n: 1 }', ids],
+      ]);
+    });
+  }
+
   it('fails init naming the module when the handler file does not exist', async () => {
     const root = await taskRoot('missing', { 'index.js': 'exports.handler = async () => 1;' });
     const { api } = await boot(root, 'nope.handler');
@@ -191,7 +225,7 @@ suite('the layer under aws-lambda-ric', () => {
     const root = await taskRoot('missing-dependency', {
       'index.js': "const pad = require('left-pad-not-installed');\nexports.handler = async () => pad;\n",
     });
-    const plain = await (await boot(root, 'index.handler', {}, false)).api.initError;
+    const plain = await (await boot(root, 'index.handler', {}, { layer: false })).api.initError;
     const layered = await (await boot(root, 'index.handler')).api.initError;
     expect(plain.errorType).toBe('Runtime.ImportModuleError');
     expect(layered.errorType).toBe(plain.errorType);

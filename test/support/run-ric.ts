@@ -37,6 +37,11 @@ export interface StartRicOptions {
   nodeArgs?: string[];
   /** When given, `runtimeApi.runtimeExited()` is called when the process ends (fails invocations it had taken). */
   runtimeApi?: Pick<RuntimeApi, 'runtimeExited'>;
+  /**
+   * Give the runtime a telemetry log descriptor as Lambda does: a pipe on fd 3 named by `_LAMBDA_TELEMETRY_LOG_FD`,
+   * to which the RIC writes its console lines as framed records instead of stdout (read them with `telemetry()`).
+   */
+  telemetryLogFd?: boolean;
 }
 
 export interface RicProcess {
@@ -45,6 +50,8 @@ export interface RicProcess {
   stderr(): string;
   /** Everything written to stdout so far (the RIC's patched console writes its log lines there). */
   stdout(): string;
+  /** Every byte written to the telemetry log descriptor so far (empty without `telemetryLogFd`). */
+  telemetry(): Buffer;
   /** Settles when the process has exited. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** SIGTERM the process (and its process group, in case a wrapper did not exec), SIGKILL after 3 s; waits for exit. */
@@ -110,17 +117,20 @@ export async function startRic(o: StartRicOptions): Promise<RicProcess> {
     cmd = [wrapper, ...runtimeCmd];
   }
 
+  if (o.telemetryLogFd === true) env._LAMBDA_TELEMETRY_LOG_FD = '3';
   const [file, ...args] = cmd as [string, ...string[]];
   const child = spawn(file, args, {
     cwd: resolve(o.taskRoot),
     env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: o.telemetryLogFd === true ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'],
     detached: true, // own process group, so stop() also reaches a node that a non-exec'ing wrapper started
   });
   let err = '';
   let out = '';
   child.stderr?.setEncoding('utf8').on('data', (d: string) => (err += d));
   child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const telemetry: Buffer[] = [];
+  (child.stdio[3] as NodeJS.ReadableStream | null | undefined)?.on('data', (d: Buffer) => telemetry.push(d));
 
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => {
     // 'close' (not 'exit'): stdout/stderr are fully read by then.
@@ -148,6 +158,7 @@ export async function startRic(o: StartRicOptions): Promise<RicProcess> {
     child,
     stderr: () => err,
     stdout: () => out,
+    telemetry: () => Buffer.concat(telemetry),
     exited,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) {
