@@ -60,6 +60,8 @@ export interface BatonOptions {
   readonly timeoutMarginMs?: number;
   /** Write the `_baton` payload envelope on asynchronous invokes. [BATON_PAYLOAD_ENVELOPE] */
   readonly payloadEnvelope?: boolean;
+  /** The layer instruments the AWS SDK clients the handler loads (Lambda, SQS, SNS, EventBridge, Kinesis, Step Functions). [BATON_SDK_CLIENTS, formerly BATON_LAMBDA_CLIENTS] */
+  readonly sdkClients?: boolean;
 }
 
 /** The resolved configuration: read once at cold start, then frozen. */
@@ -79,6 +81,7 @@ export interface BatonConfig {
   readonly flushTimeoutMs: number;
   readonly timeoutMarginMs: number;
   readonly payloadEnvelope: boolean;
+  readonly sdkClients: boolean;
 }
 
 export const DEFAULT_ENDPOINT = 'http://localhost:4318';
@@ -200,5 +203,6 @@ export function resolveConfig(options: BatonOptions = {}, env: NodeJS.ProcessEnv
     flushTimeoutMs: options.flushTimeoutMs ?? count('BATON_FLUSH_TIMEOUT_MS', env['BATON_FLUSH_TIMEOUT_MS'], DEFAULT_FLUSH_TIMEOUT_MS),
     timeoutMarginMs: options.timeoutMarginMs ?? count('BATON_TIMEOUT_MARGIN_MS', env['BATON_TIMEOUT_MARGIN_MS'], DEFAULT_TIMEOUT_MARGIN_MS),
     payloadEnvelope: options.payloadEnvelope ?? bool('BATON_PAYLOAD_ENVELOPE', env['BATON_PAYLOAD_ENVELOPE'], true),
+    sdkClients: options.sdkClients ?? bool('BATON_SDK_CLIENTS', env['BATON_SDK_CLIENTS'] ?? env['BATON_LAMBDA_CLIENTS'], true),
   });
 }
