@@ -5,7 +5,8 @@
 export { withTracing } from './handler/with-tracing.js';
 export type { AnyHandler } from './handler/with-tracing.js';
 export { withRecord } from './handler/records.js';
-export { instrumentLambdaClient } from './clients/lambda.js';
+export { instrumentClient, instrumentLambdaClient } from './clients/index.js';
+export type { InstrumentClientOptions } from './clients/sdk.js';
 export type { InstrumentLambdaClientOptions } from './clients/lambda.js';
 export { inspectEvent } from './inspect.js';
 export type { InspectResult, InspectedContext, InspectedLink } from './inspect.js';

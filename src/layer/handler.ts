@@ -1,16 +1,14 @@
 import { withTracing } from '../handler/with-tracing.js';
 import { getTracing } from '../tracer/provider.js';
-import { instrumentLoadedLambdaClients, watchSdkLoads } from './lambda-clients.js';
+import { instrumentLoadedSdkClients, watchSdkLoads } from './sdk-clients.js';
 import { RuntimeError, resolveHandler } from './resolve.js';
 
 /** Where the layer's exec wrapper (or the Serverless plugin) puts the function's own handler. */
 export const HANDLER_VARIABLE = 'BATON_HANDLER';
-/** `false` turns off zero-code Lambda client instrumentation in the layer. */
-export const LAMBDA_CLIENTS_VARIABLE = 'BATON_LAMBDA_CLIENTS';
 
 /**
  * The layer's entry: at init, set up tracing, load the user's handler as the runtime would,
- * instrument the Lambda clients it loaded, and return it wrapped. A handler that cannot be
+ * instrument the AWS SDK clients it loaded (unless `BATON_SDK_CLIENTS=false`), and return it wrapped. A handler that cannot be
  * found fails init with the runtime's own kind of error.
  */
 export async function createLayerHandler(env: NodeJS.ProcessEnv = process.env): Promise<(...args: unknown[]) => unknown> {
@@ -19,11 +17,10 @@ export async function createLayerHandler(env: NodeJS.ProcessEnv = process.env): 
     throw new RuntimeError('Runtime.HandlerNotFound', `${HANDLER_VARIABLE} is not set: the lambda-baton layer needs the function's own handler (see README, "The layer")`);
   }
   // Tracing first, so spans the handler's module creates at import are ours too.
-  getTracing(undefined, env);
-  const clients = env[LAMBDA_CLIENTS_VARIABLE]?.trim().toLowerCase() !== 'false';
+  const clients = getTracing(undefined, env)?.config.sdkClients === true;
   if (clients) watchSdkLoads();
   // BATON_TASK_ROOT: serverless-offline sets a LAMBDA_TASK_ROOT (/var/task) that is not the service folder.
   const handler = await resolveHandler(env['BATON_TASK_ROOT'] ?? env['LAMBDA_TASK_ROOT'] ?? process.cwd(), target);
-  if (clients) await instrumentLoadedLambdaClients();
+  if (clients) await instrumentLoadedSdkClients();
   return withTracing(handler);
 }
