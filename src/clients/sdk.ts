@@ -163,17 +163,39 @@ function sendContext(tracing: Tracing, context: Context, options: InstrumentClie
   };
 }
 
+/**
+ * A client's region, resolved once: it is fixed when the client is made, and resolving the
+ * provider on every send would cost a promise and a turn of the microtask queue each time.
+ */
+class RegionOf {
+  #value: string | undefined;
+  #pending: Promise<string | undefined> | undefined;
+
+  constructor(private readonly config: SdkClientLike['config']) {}
+
+  /** The region if known, else a promise of it. */
+  get(): string | undefined | Promise<string | undefined> {
+    if (this.#value !== undefined) return this.#value;
+    this.#pending ??= clientRegion(this.config).then((region) => {
+      this.#value = region;
+      if (region === undefined) this.#pending = undefined; // try again next time
+      return region;
+    });
+    return this.#pending;
+  }
+}
+
 /** One send's span, the context it runs in, and the input to send. */
 interface Call {
   readonly span: Span;
   readonly context: Context;
   readonly input: unknown;
-  readonly region: Promise<string | undefined> | undefined;
+  readonly region: string | undefined | Promise<string | undefined>;
 }
 
 function startCall(
   tracing: Tracing,
-  client: SdkClientLike,
+  regionOf: RegionOf,
   service: SdkService,
   command: CommandSpec,
   commandName: string,
@@ -187,7 +209,7 @@ function startCall(
     const parent = contextApi.active();
     span = tracing.tracer.startSpan(name, { kind: service.kind, attributes }, parent);
     const context = trace.setSpan(parent, span);
-    const region = attributes[service.regionAttribute] === undefined ? clientRegion(client.config) : undefined;
+    const region = attributes[service.regionAttribute] === undefined ? regionOf.get() : undefined;
     let sent = input;
     try {
       if (isObject(input)) sent = command.inject(input, sendContext(tracing, context, options));
@@ -208,10 +230,21 @@ function requestId(value: unknown): string | undefined {
   return typeof id === 'string' && id !== '' ? id : undefined;
 }
 
-async function endCall(service: SdkService, command: CommandSpec, call: Call, outcome: { output: unknown } | { error: unknown }): Promise<void> {
+/** End the span with the outcome; synchronous once the client's region is known. */
+function endCall(service: SdkService, command: CommandSpec, call: Call, outcome: { output: unknown } | { error: unknown }): Promise<void> | undefined {
+  if (call.region instanceof Promise) {
+    return call.region.then(
+      (region) => finishCall(service, command, call, region, outcome),
+      () => finishCall(service, command, call, undefined, outcome),
+    );
+  }
+  finishCall(service, command, call, call.region, outcome);
+  return undefined;
+}
+
+function finishCall(service: SdkService, command: CommandSpec, call: Call, region: string | undefined, outcome: { output: unknown } | { error: unknown }): void {
   const { span } = call;
   try {
-    const region = await call.region;
     if (region !== undefined) span.setAttribute(service.regionAttribute, region);
     if ('error' in outcome) {
       const { error } = outcome;
@@ -253,6 +286,7 @@ function commandKey(commandName: unknown): string | undefined {
  * the whole call. `low` priority: it sees the input any other initialize middleware prepared.
  */
 function createMiddleware(client: SdkClientLike, service: SdkService, options: InstrumentClientOptions): InitializeMiddleware {
+  const regionOf = new RegionOf(client.config);
   return (next, handlerContext) => {
     const key = commandKey(handlerContext.commandName);
     const command = key === undefined ? undefined : service.commands[key];
@@ -263,7 +297,7 @@ function createMiddleware(client: SdkClientLike, service: SdkService, options: I
       // create the process's tracing before `withTracing(handler, options)` does.
       const tracing = getTracing();
       if (tracing === undefined) return next(args);
-      const call = startCall(tracing, client, service, command, key, args.input, options);
+      const call = startCall(tracing, regionOf, service, command, key, args.input, options);
       if (call === undefined) return next(args);
       const sent = call.input === args.input ? args : { ...args, input: call.input };
       let output: unknown;
@@ -273,7 +307,8 @@ function createMiddleware(client: SdkClientLike, service: SdkService, options: I
         await endCall(service, command, call, { error });
         throw error; // the SDK's own error, unchanged
       }
-      await endCall(service, command, call, { output });
+      const ending = endCall(service, command, call, { output });
+      if (ending !== undefined) await ending;
       return output;
     };
   };
