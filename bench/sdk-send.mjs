@@ -156,6 +156,39 @@ const [control, sendMessage, sendBatch] = await context.with(parent, async () =>
   await compare(plain, traced, batchOf10, blocks, Math.ceil(calls / blocks / 2)),
 ]);
 plain2.destroy();
+
+/*
+ * The middleware alone, taken from a structural stand-in for an SQS client (as any client is
+ * recognised), with a `next` that answers at once: our per-send CPU cost without the SDK, the
+ * network or the server, against the same `next` called directly.
+ */
+let middleware;
+instrumentClient({ middlewareStack: { add: (mw) => (middleware = mw), addRelativeTo() {} }, config: { region: 'us-east-1', serviceId: 'SQS' } });
+const answers = {
+  SendMessageCommand: { output: { MessageId: 'm-1', $metadata: { requestId: 'r' } }, response: {} },
+  SendMessageBatchCommand: { output: { Successful: [], Failed: [], $metadata: { requestId: 'r' } }, response: {} },
+};
+async function alone(commandName, input, n) {
+  const answer = answers[commandName];
+  const direct = async () => answer;
+  const wrapped = middleware(direct, { clientName: 'SQSClient', commandName });
+  const cpuPer = async (fn) => {
+    const start = cpuMicros();
+    for (let i = 0; i < n; i++) await fn({ input });
+    return (cpuMicros() - start) / n;
+  };
+  const runs = { direct: [], wrapped: [] };
+  for (let round = 0; round < 11; round++) {
+    await tracing.flush(1000);
+    runs.wrapped.push(await cpuPer(wrapped));
+    runs.direct.push(await cpuPer(direct));
+  }
+  return { direct: median(runs.direct), wrapped: median(runs.wrapped), delta: median(runs.wrapped.map((w, i) => w - runs.direct[i])) };
+}
+const [aloneSingle, aloneBatch] = await context.with(parent, async () => [
+  await alone('SendMessageCommand', single().input, 2000),
+  await alone('SendMessageBatchCommand', batchOf10().input, 1000),
+]);
 parentSpan.end();
 server.close();
 plain.destroy();
@@ -176,4 +209,14 @@ for (const [name, r, a, b] of [
   console.log(`${`  ${a}`.padEnd(46)}${own(r.a.own)}${fmt(r.a.cpu)}${fmt(r.a.wall)}`);
   console.log(`${`  ${b}`.padEnd(46)}${own(r.b.own)}${fmt(r.b.cpu)}${fmt(r.b.wall)}`);
   console.log(`${'  difference (median of paired blocks)'.padEnd(46)}${own(r.ownDelta)}${fmt(r.cpuDelta)}${fmt(r.wallDelta)}`);
+}
+console.log('');
+console.log(`${'middleware alone, next answers at once'.padEnd(46)}${'CPU µs'.padStart(10)}`);
+for (const [name, r] of [
+  ['SendMessage', aloneSingle],
+  ['SendMessageBatch, 10 entries', aloneBatch],
+]) {
+  console.log(`${`  ${name}: next alone`.padEnd(46)}${fmt(r.direct)}`);
+  console.log(`${`  ${name}: with ours`.padEnd(46)}${fmt(r.wrapped)}`);
+  console.log(`${'  difference (median of 11 rounds)'.padEnd(46)}${fmt(r.delta)}`);
 }
