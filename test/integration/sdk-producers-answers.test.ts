@@ -148,6 +148,37 @@ function size(messageBody: string, attributes: Record<string, MessageAttributeVa
   return bytes;
 }
 
+describe('the envelope within each service’s size limit', () => {
+  const fieldsBytes = Buffer.byteLength(',"_baton":{"traceparent":"00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01"}');
+
+  it('EventBridge: an entry that would take the request past 262,144 bytes is sent unchanged; one that fits gets the envelope', async () => {
+    const events = instrumentClient(new EventBridgeClient({ endpoint: aws.url, region: 'us-east-1', credentials, maxAttempts: 1 }));
+    // Source (1) + DetailType (1) + Detail: the request is this many bytes short of the limit.
+    const detailOf = (room: number) => `{"pad":"${'p'.repeat(LIMIT - 2 - '{"pad":""}'.length - room)}"}`;
+    for (const room of [fieldsBytes - 1, fieldsBytes]) {
+      aws.reset();
+      const Detail = detailOf(room);
+      await under(() => events.send(new PutEventsCommand({ Entries: [{ Source: 's', DetailType: 'd', Detail }] })));
+      const sent = JSON.parse(aws.requests[0]!.body).Entries[0].Detail as string;
+      if (room < fieldsBytes) expect(sent).toBe(Detail);
+      else expect(sent.startsWith(Detail.slice(0, -1)) && sent.includes('"_baton"')).toBe(true);
+      expect(2 + Buffer.byteLength(sent)).toBeLessThanOrEqual(LIMIT);
+    }
+    expect(diagnostics).toEqual([expect.stringContaining('too close to its size limit')]);
+    events.destroy();
+  });
+
+  it('Kinesis: a record within a few bytes of 1 MiB (data plus partition key) is sent unchanged', async () => {
+    const kinesis = instrumentClient(new KinesisClient({ endpoint: aws.url, region: 'us-east-1', credentials, maxAttempts: 1, requestHandler: new NodeHttpHandler() }));
+    const data = Buffer.from(`{"pad":"${'p'.repeat(1_048_576 - 20 - '{"pad":""}'.length)}"}`);
+    await under(() => kinesis.send(new PutRecordsCommand({ StreamName: 'clicks', Records: [{ PartitionKey: 'key', Data: data }, { PartitionKey: 'key', Data: Buffer.from('{"small":1}') }] })));
+    const records = JSON.parse(aws.requests[0]!.body).Records;
+    expect(Buffer.from(records[0].Data, 'base64')).toEqual(data);
+    expect(Buffer.from(records[1].Data, 'base64').toString()).toMatch(/^\{"small":1,"_baton":\{"traceparent":"00-/);
+    kinesis.destroy();
+  });
+});
+
 // ---- The property: any input is sent with the caller's values intact, within limits.
 
 const attributeName = fc.oneof(
