@@ -148,6 +148,30 @@ function size(messageBody: string, attributes: Record<string, MessageAttributeVa
   return bytes;
 }
 
+describe('concurrent sends on one client', () => {
+  it('each carries the span of its own send, under its own parent', async () => {
+    const parents = Array.from({ length: 20 }, (_, i) =>
+      trace.setSpanContext(ROOT_CONTEXT, { traceId: i.toString(16).padStart(32, 'a'), spanId: 'b7ad6b7169203331', traceFlags: 1, isRemote: true }),
+    );
+    await Promise.all(
+      parents.map((parentContext, i) =>
+        contextApi.with(parentContext, () => sqs.send(new SendMessageCommand({ QueueUrl: QUEUE_URL, MessageBody: `m${i}` }))),
+      ),
+    );
+    await tracing.flush(5000);
+    await exportsAnswered();
+    const spans = receiver.spans.filter((s) => s.kind === PRODUCER);
+    expect(spans).toHaveLength(20);
+    for (const request of aws.requests) {
+      const sent = JSON.parse(request.body);
+      const i = Number(String(sent.MessageBody).slice(1));
+      const [, traceId, spanId] = sent.MessageAttributes.traceparent.StringValue.split('-');
+      expect(traceId).toBe(i.toString(16).padStart(32, 'a'));
+      expect(spans.find((s) => s.spanId === spanId)).toMatchObject({ traceId, parentSpanId: 'b7ad6b7169203331' });
+    }
+  });
+});
+
 describe('the envelope within each service’s size limit', () => {
   const fieldsBytes = Buffer.byteLength(',"_baton":{"traceparent":"00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01"}');
 
