@@ -75,6 +75,9 @@ export async function startFakeAws(): Promise<FakeAws> {
       res.end(xml ? (answer.body as string) : JSON.stringify(answer.body));
     });
   });
+  // Clients keep connections alive between tests; a server closing one the client is about to
+  // reuse (Node's default after 5 idle seconds) would fail that send with ECONNRESET.
+  server.keepAliveTimeout = 120_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,

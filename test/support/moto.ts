@@ -76,6 +76,8 @@ export async function startMoto(): Promise<Moto> {
       forward.end(body);
     });
   });
+  // Clients keep connections alive; the proxy must not close one they are about to reuse.
+  proxy.keepAliveTimeout = 120_000;
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
   return {
