@@ -133,7 +133,7 @@ const injectEvent = timeSync(() => injectInvoke(tracing, 'Invoke', eventInput, s
 // once: the instrumented client's per-call CPU cost, without SDK or network noise. The
 // middleware is taken from a structural stand-in for a client, as any client is recognised.
 let middleware;
-instrumentLambdaClient({ middlewareStack: { add: (mw) => (middleware = mw), addRelativeTo() {} }, config: { region: 'us-east-1' } });
+instrumentLambdaClient({ middlewareStack: { add: (mw) => (middleware = mw), addRelativeTo() {} }, config: { region: 'us-east-1', serviceId: 'Lambda' } });
 const answer = { output: { StatusCode: 200, $metadata: { requestId: 'r' } }, response: {} };
 const handler = middleware(async () => answer, { clientName: 'LambdaClient', commandName: 'InvokeCommand' });
 const passThrough = async () => answer;

@@ -1,19 +1,19 @@
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { PublishCommand } from '@aws-sdk/client-sns';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { context, propagation } from '@opentelemetry/api';
-import { sqs } from './clients.mjs';
+import { events, sns, sqs } from './clients.mjs';
 
 /**
  * Invoked asynchronously: the trace arrives in the payload envelope, which is removed before
- * this handler sees the event. It passes the trace on through an SQS message attribute, the
- * convention any producer can follow (README, "Propagation conventions").
+ * this handler sees the event. It hands the order to fulfil three ways — straight onto the
+ * queue, through an SNS topic the queue subscribes to, and as an EventBridge event a rule sends
+ * to the queue — and the instrumented clients carry the trace on each (README, "Propagation
+ * conventions"): no code here is about tracing.
  */
 export const handler = async (order) => {
-  const MessageAttributes = {};
-  propagation.inject(context.active(), MessageAttributes, {
-    set: (carrier, key, value) => {
-      carrier[key] = { DataType: 'String', StringValue: value };
-    },
-  });
-  await sqs.send(new SendMessageCommand({ QueueUrl: process.env.QUEUE_URL, MessageBody: JSON.stringify(order), MessageAttributes }));
+  const body = JSON.stringify(order);
+  await sqs.send(new SendMessageCommand({ QueueUrl: process.env.QUEUE_URL, MessageBody: body }));
+  await sns.send(new PublishCommand({ TopicArn: process.env.TOPIC_ARN, Message: body }));
+  await events.send(new PutEventsCommand({ Entries: [{ Source: 'shop.orders', DetailType: 'order placed', Detail: body }] }));
   return { queued: order.orderId };
 };

@@ -76,16 +76,18 @@ try {
   progress(`GET ${stack.httpUrl}/orders/o-42 (no trace context)`);
   const response = await fetch(`${stack.httpUrl}/orders/o-42`);
   progress(`api answered ${response.status}: ${await response.text()}`);
-  // notify runs asynchronously; deliver the queue once it has put the order there.
+  // notify runs asynchronously; deliver the queue once the order is there three times
+  // (sent directly, through SNS and through EventBridge).
   let delivered = 0;
-  for (let i = 0; i < 5 && delivered === 0; i++) delivered = await stack.deliverQueue('fulfil', { waitSeconds: 2 });
+  for (let i = 0; i < 8 && delivered < 3; i++) delivered += await stack.deliverQueue('fulfil', { waitSeconds: 2 });
   progress(`delivered ${delivered} message(s) from the queue to fulfil`);
 
   const root = receiver.spans.find((s) => s.service.endsWith('-api') && s.kind === 2);
   if (!root) throw new Error('no span arrived from the api function');
   // Each function exports before it returns; allow the last export a moment to land.
   const deadline = Date.now() + 5000;
-  while (Date.now() < deadline && new Set(receiver.spans.filter((s) => s.traceId === root.traceId).map((s) => s.service)).size < 4) {
+  const fulfilled = () => receiver.spans.filter((s) => s.traceId === root.traceId && s.service.endsWith('-fulfil')).length;
+  while (Date.now() < deadline && (new Set(receiver.spans.filter((s) => s.traceId === root.traceId).map((s) => s.service)).size < 4 || fulfilled() < delivered)) {
     await new Promise((r) => setTimeout(r, 100));
   }
   const inTrace = printTree(receiver.spans, root.traceId);

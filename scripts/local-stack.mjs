@@ -1,15 +1,20 @@
-// The example service (serverless.yml) running locally: moto_server as SQS, serverless
+// The example service (serverless.yml) running locally: moto_server as SQS, SNS and
+// EventBridge (the topic and the rule both deliver to the queue), serverless
 // offline (osls, the Serverless Framework v3 line) for HTTP and the Lambda API, and a poller
 // that plays Lambda's SQS event source mapping. Used by the demo and the end-to-end test.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const SERVICE = 'baton-demo-dev';
 const QUEUE = 'baton-demo-orders';
+const TOPIC = 'baton-demo-orders-fanout';
+const QUEUE_ARN = `arn:aws:sqs:us-east-1:123456789012:${QUEUE}`;
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 export function freePort() {
@@ -60,7 +65,7 @@ export async function startLocalStack({ otlpEndpoint, protocol = 'http/json', lo
     for (const child of children.reverse()) await stopChild(child);
   };
   try {
-    log(`starting moto_server (SQS) on 127.0.0.1:${motoPort}`);
+    log(`starting moto_server (SQS, SNS, EventBridge) on 127.0.0.1:${motoPort}`);
     const moto = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(motoPort)], { stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(moto);
     moto.stdout.on('data', (d) => (output.moto += d));
@@ -69,6 +74,13 @@ export async function startLocalStack({ otlpEndpoint, protocol = 'http/json', lo
     await waitFor('moto_server', async () => (await fetch(`${motoUrl}/moto-api/`)).status < 500, 30_000);
     const sqs = new SQSClient({ region: 'us-east-1', endpoint: motoUrl, credentials });
     const { QueueUrl: queueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: QUEUE }));
+    // SNS → SQS (raw delivery off: the queue gets the notification) and EventBridge → SQS.
+    const sns = new SNSClient({ region: 'us-east-1', endpoint: motoUrl, credentials });
+    const { TopicArn: topicArn } = await sns.send(new CreateTopicCommand({ Name: TOPIC }));
+    await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: QUEUE_ARN }));
+    const events = new EventBridgeClient({ region: 'us-east-1', endpoint: motoUrl, credentials });
+    await events.send(new PutRuleCommand({ Name: 'baton-demo-orders', EventPattern: JSON.stringify({ source: ['shop.orders'] }) }));
+    await events.send(new PutTargetsCommand({ Rule: 'baton-demo-orders', Targets: [{ Id: 'orders-queue', Arn: QUEUE_ARN }] }));
 
     log(`starting serverless offline (HTTP on ${httpPort}, Lambda API on ${lambdaPort})`);
     const offline = spawn(
@@ -86,7 +98,10 @@ export async function startLocalStack({ otlpEndpoint, protocol = 'http/json', lo
           AWS_EC2_METADATA_DISABLED: 'true',
           AWS_ENDPOINT_URL_LAMBDA: `http://127.0.0.1:${lambdaPort}`,
           AWS_ENDPOINT_URL_SQS: motoUrl,
+          AWS_ENDPOINT_URL_SNS: motoUrl,
+          AWS_ENDPOINT_URL_EVENTBRIDGE: motoUrl,
           DEMO_QUEUE_URL: queueUrl,
+          DEMO_TOPIC_ARN: topicArn,
           OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint,
           OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
           NODE_OPTIONS: '--no-warnings',
@@ -135,7 +150,7 @@ export async function startLocalStack({ otlpEndpoint, protocol = 'http/json', lo
           md5OfMessageAttributes: m.MD5OfMessageAttributes ?? null,
           md5OfBody: m.MD5OfBody,
           eventSource: 'aws:sqs',
-          eventSourceARN: `arn:aws:sqs:us-east-1:123456789012:${QUEUE}`,
+          eventSourceARN: QUEUE_ARN,
           awsRegion: 'us-east-1',
         }));
         await lambda.send(new InvokeCommand({ FunctionName: `${SERVICE}-${consumer}`, Payload: JSON.stringify({ Records }) }));

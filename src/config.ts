@@ -64,7 +64,7 @@ export interface BatonOptions {
   readonly timeoutMarginMs?: number;
   /** Write the `_baton` payload envelope on asynchronous invokes. [BATON_PAYLOAD_ENVELOPE] */
   readonly payloadEnvelope?: boolean;
-  /** The layer instruments the AWS SDK clients the function loads. [BATON_SDK_CLIENTS, formerly BATON_LAMBDA_CLIENTS] */
+  /** The layer instruments the AWS SDK clients the handler loads (Lambda, SQS, SNS, EventBridge, Kinesis, Step Functions). [BATON_SDK_CLIENTS, formerly BATON_LAMBDA_CLIENTS] */
   readonly sdkClients?: boolean;
   /** Put the trace and span ids in the function's log lines. [BATON_LOG_CORRELATION] */
   readonly logCorrelation?: boolean;

@@ -7,7 +7,8 @@ export type { AnyHandler, CallbackResult, ContextOf, LambdaCallback, Traced, Tra
 export { withRecord } from './handler/records.js';
 export { logFields } from './logs/fields.js';
 export type { LogFields } from './logs/fields.js';
-export { instrumentLambdaClient } from './clients/lambda.js';
+export { instrumentClient, instrumentLambdaClient } from './clients/index.js';
+export type { InstrumentClientOptions } from './clients/sdk.js';
 export type { InstrumentLambdaClientOptions } from './clients/lambda.js';
 export { inspectEvent } from './inspect.js';
 export type { InspectResult, InspectedContext, InspectedLink } from './inspect.js';

@@ -1,7 +1,7 @@
 import { withTracing } from '../handler/with-tracing.js';
 import { installLogCorrelation } from '../logs/console.js';
 import { getTracing } from '../tracer/provider.js';
-import { instrumentLoadedLambdaClients, watchSdkLoads } from './lambda-clients.js';
+import { instrumentLoadedSdkClients, watchSdkLoads } from './sdk-clients.js';
 import { RuntimeError, resolveHandler } from './resolve.js';
 
 /** Where the layer's exec wrapper (or the Serverless plugin) puts the function's own handler. */
@@ -9,7 +9,7 @@ export const HANDLER_VARIABLE = 'BATON_HANDLER';
 
 /**
  * The layer's entry: at init, set up tracing, load the user's handler as the runtime would,
- * instrument the Lambda clients it loaded, and return it wrapped. A handler that cannot be
+ * instrument the AWS SDK clients it loaded (unless `BATON_SDK_CLIENTS=false`), and return it wrapped. A handler that cannot be
  * found fails init with the runtime's own kind of error.
  */
 export async function createLayerHandler(env: NodeJS.ProcessEnv = process.env): Promise<(...args: unknown[]) => unknown> {
@@ -26,7 +26,7 @@ export async function createLayerHandler(env: NodeJS.ProcessEnv = process.env): 
   if (clients) watchSdkLoads();
   // BATON_TASK_ROOT: serverless-offline sets a LAMBDA_TASK_ROOT (/var/task) that is not the service folder.
   const handler = await resolveHandler(env['BATON_TASK_ROOT'] ?? env['LAMBDA_TASK_ROOT'] ?? process.cwd(), target);
-  if (clients) await instrumentLoadedLambdaClients();
+  if (clients) await instrumentLoadedSdkClients();
   // The runtime calls it with whatever it passes; the traced type is for users' handlers.
   return withTracing(handler) as (...args: unknown[]) => unknown;
 }

@@ -8,7 +8,7 @@ import type { LambdaClientConfig } from '@aws-sdk/client-lambda';
 import { ROOT_CONTEXT, context as contextApi, createTraceState, propagation, trace } from '@opentelemetry/api';
 import type { Context as OtelContext } from '@opentelemetry/api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { MIDDLEWARE_NAME } from '../../src/clients/lambda.js';
+import { MIDDLEWARE_NAME } from '../../src/clients/sdk.js';
 import { resetDiagnostics, setDiagnosticSink } from '../../src/diagnostics.js';
 import { instrumentLambdaClient, withTracing } from '../../src/index.js';
 import type { InstrumentLambdaClientOptions } from '../../src/index.js';

@@ -12,6 +12,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startFakeAws } from '../support/fake-aws.js';
+import type { FakeAws } from '../support/fake-aws.js';
 import { loadEvent } from '../support/fixtures.js';
 import { logLines } from '../support/log-lines.js';
 import { startOtlpReceiver } from '../support/otlp-receiver.js';
@@ -274,6 +276,45 @@ exports.handler = async () => {
       const client = receiver.spans.find((s) => s.kind === 3);
       expect(custom.traceparent).toBe(`00-${client?.traceId}-${client?.spanId}-01`);
       expect(client?.attributes['faas.invoked_name']).toBe('orders-worker');
+    });
+  }
+
+  const messagingKinds: [string, 'commonjs' | 'module', string][] = [
+    ['required', 'commonjs', `const { SQSClient, SendMessageCommand } = require('@aws-sdk/client-sqs');\nconst { SNSClient, PublishCommand } = require('@aws-sdk/client-sns');\nexports.handler = `],
+    ['imported', 'module', `import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';\nimport { SNSClient, PublishCommand } from '@aws-sdk/client-sns';\nexport const handler = `],
+  ];
+  for (const [how, type, prelude] of messagingKinds) {
+    const run = how === 'imported' && !HAS_HOOKS ? it.skip : it;
+    run(`instruments SQS and SNS clients ${how} from the function's node_modules without code change`, async () => {
+      let aws: FakeAws | undefined;
+      try {
+        aws = await startFakeAws();
+        const root = await taskRoot(`messaging-${how}`, {
+          'index.js': `${prelude}async (event) => {
+  const config = { endpoint: process.env.FAKE_AWS, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } };
+  await new SQSClient(config).send(new SendMessageCommand({ QueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/orders', MessageBody: 'order' }));
+  await new SNSClient(config).send(new PublishCommand({ TopicArn: 'arn:aws:sns:us-east-1:123456789012:updates', Message: 'order' }));
+  return { statusCode: 200 };
+};`,
+        }, type);
+        await mkdir(join(root, 'node_modules'), { recursive: true });
+        await symlink(join(ROOT, 'node_modules/@aws-sdk'), join(root, 'node_modules/@aws-sdk'), 'dir');
+        const { api, ric } = await boot(root, 'index.handler', { FAKE_AWS: aws.url });
+        const outcome = await api.invoke(loadEvent('apigw-http', 'w3c'));
+        expect(outcome.error, ric.stderr()).toBeUndefined();
+        await receiver.waitForSpans(3, 2_000); // the invocation's SERVER span and two PRODUCER spans
+        const producers = receiver.spans.filter((s) => s.kind === 4);
+        expect(producers.map((s) => s.name).sort()).toEqual(['publish updates', 'send orders']);
+        const sent = aws.requests.find((r) => r.operation === 'SendMessage')!;
+        const sqsSpan = producers.find((s) => s.name === 'send orders')!;
+        expect(JSON.parse(sent.body).MessageAttributes.traceparent.StringValue).toBe(`00-${sqsSpan.traceId}-${sqsSpan.spanId}-01`);
+        const published = new URLSearchParams(aws.requests.find((r) => r.operation === 'Publish')!.body);
+        const snsSpan = producers.find((s) => s.name === 'publish updates')!;
+        expect(published.get('MessageAttributes.entry.1.Name')).toBe('traceparent');
+        expect(published.get('MessageAttributes.entry.1.Value.StringValue')).toBe(`00-${snsSpan.traceId}-${snsSpan.spanId}-01`);
+      } finally {
+        await aws?.close();
+      }
     });
   }
 });
