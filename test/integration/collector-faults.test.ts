@@ -336,26 +336,47 @@ describe('a function whose collector', () => {
     expect(receiver.spans.map((s) => s.attributes['faas.invocation.id'])).toEqual(['inf0', 'inf1', 'inf2']);
   });
 
-  it('is given flushTimeoutMs 0: invocations do not wait, and their spans are still exported', async () => {
+  it('has no time left to wait for its export: invocations do not wait, and their spans are still exported', async () => {
     const receiver = await startOtlpReceiver();
     cleanup.push(() => receiver.close());
+    // The bound is min(flushTimeoutMs, remaining time − timeoutMarginMs): 0 or less when the deadline is that near.
     const script = `
       const { withTracing } = require('./dist/index.cjs');
-      const h = withTracing(async () => 'ok', { endpoint: process.argv[1], flushTimeoutMs: +process.argv[2] });
+      const h = withTracing(async () => 'ok', { endpoint: process.argv[1], timeoutMarginMs: 100 });
       (async () => {
-        for (let n = 0; n < 3; n++) await h({}, { awsRequestId: 'zero' + n, getRemainingTimeInMillis: () => 5000 });
+        for (let n = 0; n < 3; n++) await h({}, { awsRequestId: 'zero' + n, getRemainingTimeInMillis: () => +process.argv[2] });
         // The runtime keeps the process; here a short pause lets the unwaited exports go out.
         setTimeout(() => console.log(JSON.stringify({ done: true })), 300);
       })();`;
-    for (const bound of ['0', '-5', 'NaN']) {
+    for (const remaining of ['100', '40']) {
       receiver.reset();
-      const child = await runChild(script, [receiver.url, bound]);
+      const child = await runChild(script, [receiver.url, remaining]);
       expect(child.killed).toBe(false);
       expect(result(child)).toEqual({ done: true });
       expect(receiver.spans.map((s) => s.attributes['faas.invocation.id']).sort()).toEqual(['zero0', 'zero1', 'zero2']);
       const said = child.stderr.split('\n').filter((line) => line.includes('[lambda-baton]') && line.includes('wait'));
       expect(said.join('\n')).toContain('spans are sent without the invocation waiting');
       expect(child.stderr).not.toContain('sent with the next invocation');
+    }
+  });
+
+  it('is given flushTimeoutMs 0, negative or NaN: one diagnostic, the default bound, and every span exported', async () => {
+    const receiver = await startOtlpReceiver();
+    cleanup.push(() => receiver.close());
+    const script = `
+      const { withTracing } = require('./dist/index.cjs');
+      const h = withTracing(async () => 'ok', { endpoint: process.argv[1], flushTimeoutMs: +process.argv[2] });
+      (async () => {
+        for (let n = 0; n < 3; n++) await h({}, { awsRequestId: 'bad' + n, getRemainingTimeInMillis: () => 5000 });
+        console.log(JSON.stringify({ done: true }));
+      })();`;
+    for (const bound of ['0', '-5', 'NaN']) {
+      receiver.reset();
+      const child = await runChild(script, [receiver.url, bound]);
+      expect(child.killed).toBe(false);
+      expect(result(child)).toEqual({ done: true });
+      expect(receiver.spans.map((s) => s.attributes['faas.invocation.id']).sort()).toEqual(['bad0', 'bad1', 'bad2']);
+      expect(child.stderr).toContain(`[lambda-baton] flushTimeoutMs=${bound} is not a number from 1 to 30000; using 500`);
     }
   });
 

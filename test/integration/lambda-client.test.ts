@@ -17,7 +17,7 @@ import type { Tracing } from '../../src/tracer/provider.js';
 import { closedPort, startFakeLambda } from '../support/fake-lambda.js';
 import type { FakeLambda, ReceivedInvoke } from '../support/fake-lambda.js';
 import { exportsAnswered } from '../support/exports.js';
-import { startOtlpReceiver } from '../support/otlp-receiver.js';
+import { startOtlpReceiver, traceparentOf } from '../support/otlp-receiver.js';
 import type { OtlpReceiver, ReceivedSpan } from '../support/otlp-receiver.js';
 
 const SERVER = 2;
@@ -96,7 +96,6 @@ async function exported(): Promise<ReceivedSpan[]> {
 }
 
 const clientSpans = (spans: ReceivedSpan[]): ReceivedSpan[] => spans.filter((s) => s.kind === CLIENT);
-const traceparentOf = (span: ReceivedSpan): string => `00-${span.traceId}-${span.spanId}-${(span.flags & 0xff).toString(16).padStart(2, '0')}`;
 const only = <T>(items: T[]): T => {
   expect(items).toHaveLength(1);
   return items[0]!;

@@ -231,7 +231,8 @@ function twoRecordBatch() {
 }
 
 function idsOf(span: ReceivedSpan) {
-  return { traceId: span.traceId, spanId: span.spanId, flags: '01' };
+  // The W3C trace flags are the low byte of OTLP's span flags (sampled, and random for ids we made).
+  return { traceId: span.traceId, spanId: span.spanId, flags: (span.flags & 0xff).toString(16).padStart(2, '0') };
 }
 
 /**
@@ -331,7 +332,7 @@ suite('trace ids on console lines under aws-lambda-ric', () => {
     await receiver.waitForSpans(8);
     await Promise.all([untilWritten(text.ric), untilWritten(json.ric)]);
     const textLine = logLines(text.ric, 'text', 'telemetry').find((l) => l.message === 'format str 42 {"j":1}' && l.ids !== undefined);
-    expect(textLine?.raw).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\treq-text\tINFO\tformat str 42 \{"j":1\} trace_id=[0-9a-f]{32} span_id=[0-9a-f]{16} trace_flags=01$/);
+    expect(textLine?.raw).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\treq-text\tINFO\tformat str 42 \{"j":1\} trace_id=[0-9a-f]{32} span_id=[0-9a-f]{16} trace_flags=03$/);
     const jsonLines = logLines(json.ric, 'json', 'telemetry');
     const several = jsonLines.find((l) => l.message === 'several 1 { a: [ 1, 2 ] }' && l.ids !== undefined);
     expect(Object.keys(several?.record ?? {})).toEqual(['timestamp', 'level', 'requestId', 'tenantId', 'trace_id', 'span_id', 'trace_flags', 'message']);

@@ -34,7 +34,7 @@ import { exportsAnswered } from '../support/exports.js';
 import { lambdaContext } from '../support/lambda-context.js';
 import { startMoto } from '../support/moto.js';
 import type { Moto } from '../support/moto.js';
-import { startOtlpReceiver } from '../support/otlp-receiver.js';
+import { startOtlpReceiver, traceparentOf } from '../support/otlp-receiver.js';
 import type { OtlpReceiver, ReceivedSpan } from '../support/otlp-receiver.js';
 
 const PRODUCER = 4;
@@ -190,7 +190,7 @@ describe('SQS', () => {
     const [message] = await receive(q.url, 1);
     expect(message!.Body).toBe('{"order":1}');
     expect(message!.MessageAttributes).toMatchObject(attributes(2));
-    expect(message!.MessageAttributes!['traceparent']!.StringValue).toBe(`00-${producer.traceId}-${producer.spanId}-01`);
+    expect(message!.MessageAttributes!['traceparent']!.StringValue).toBe(traceparentOf(producer));
     expectParentedBy(extract(sqsEvent([message!], q.name)), producer, 1);
   });
 
@@ -320,7 +320,7 @@ describe('SQS', () => {
     expect(spans).toHaveLength(2);
     const messages = await receive(q.url, 2);
     const parents = messages.map((m) => m.MessageAttributes!['traceparent']!.StringValue).sort();
-    expect(parents).toEqual(spans.map((s) => `00-${s.traceId}-${s.spanId}-01`).sort());
+    expect(parents).toEqual(spans.map(traceparentOf).sort());
   });
 
   it('a failed send: error status on the span, the SDK’s error unchanged', async () => {
@@ -413,7 +413,7 @@ describe('EventBridge', () => {
     expect(producer.name).toBe(`send ${bus}`);
     expect(producer.attributes).toMatchObject({ 'messaging.destination.name': bus, 'messaging.batch.message_count': 3, 'cloud.region': 'us-east-1' });
     const sent = sentJson('PutEvents');
-    const traceparent = `00-${producer.traceId}-${producer.spanId}-01`;
+    const traceparent = traceparentOf(producer);
     expect(sent.Entries[0].Detail).toBe(`{"order":3, "big":12345678901234567890,"_baton":{"traceparent":"${traceparent}"}}`);
     expect(sent.Entries[1].Detail).toBe(`{"_baton":{"traceparent":"${traceparent}"}}`);
     expect(sent.Entries[2].Detail).toBe('not json');

@@ -439,3 +439,7 @@ function decodeJsonRequest(body: unknown): DecodedTraceRequest {
   }
   return { resourceSpans: list(obj(body).resourceSpans).map(jsonResourceSpans) };
 }
+
+/** The `traceparent` a span's context is written as: its W3C flags are the low byte of OTLP's span flags. */
+export const traceparentOf = (span: ReceivedSpan): string =>
+  `00-${span.traceId}-${span.spanId}-${(span.flags & 0xff).toString(16).padStart(2, '0')}`;
