@@ -1,8 +1,8 @@
-import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { connect as netConnect } from 'node:net';
 import type { Socket } from 'node:net';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { HTTPParser } from 'http-parser-js';
+import { isFieldName, isFieldValue } from './header-rules.js';
 import { diagnose } from '../diagnostics.js';
 
 /** One POST to the collector and what its sender hears of it. */
@@ -58,13 +58,8 @@ export class CollectorConnections {
     headers.delete('host');
     headers.delete('content-length');
     for (const [name, value] of headers.values()) {
-      try {
-        validateHeaderName(name);
-        validateHeaderValue(name, value);
-        head += `${name}: ${value}\r\n`;
-      } catch {
-        diagnose(`config:header:${name}`, `the OTLP header "${name}" has a name or value HTTP does not allow; it is not sent`);
-      }
+      if (isFieldName(name) && isFieldValue(value)) head += `${name}: ${value}\r\n`;
+      else diagnose(`config:header:${name}`, `the OTLP header "${name}" has a name or value HTTP does not allow; it is not sent`);
     }
     this.head = `${head}Content-Length: `;
     // Plain HTTP, the collector extension on localhost, needs no TLS: node:tls loads only if asked for.
