@@ -83,6 +83,19 @@ export class CollectorConnections {
     else connection.send(exchange, this.head);
   }
 
+  /**
+   * Opens one connection ahead of the first export (at cold start, while the function's own
+   * code loads), parked idle: it neither keeps the process alive nor times out, and a
+   * collector that is not there only means the first export connects as it would have.
+   * Plain HTTP only: an https endpoint would load node:tls for it.
+   */
+  prepare(): void {
+    if (this.connector === undefined || this.all.size > 0) return;
+    const connection = this.openConnection(this.connector);
+    connection.rest();
+    this.idle.push(connection);
+  }
+
   /** Closes every connection; an exchange still open ends with an error. */
   destroy(): void {
     for (const exchange of this.waiting.splice(0)) exchange.ended(new Error('the exporter was shut down'), 0);
@@ -218,7 +231,7 @@ class Connection {
   }
 
   /** Between requests the connection neither times out nor keeps the process alive. */
-  private rest(): void {
+  rest(): void {
     this.socket.setTimeout(0);
     this.socket.unref();
   }
