@@ -1,6 +1,7 @@
 // Cold start in paired fresh processes: the bare middy handler against each way a function
 // loads lambda-baton, and OpenTelemetry's own instrumentation bundled, for comparison.
-//   node bench/cold.mjs            (BENCH_COLD_PAIRS, default 20)
+//   node bench/cold.mjs [npm|layer|bundled|otel ...] [--readme]   (BENCH_COLD_PAIRS, default 20)
+// --readme writes the cold-start rows into README's table; `npm run bench` measures everything.
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -106,7 +107,38 @@ export async function coldStart({ variants = Object.keys(VARIANTS) } = {}) {
   return result;
 }
 
+/** Per way of loading, wall and CPU: paired median ratio and added time, with the range over the pairs. */
+export function coldRows(result) {
+  const ms = (n) => `${n.toFixed(1)} ms`;
+  const x = (n) => `${n.toFixed(2)}×`;
+  const signed = (n) => `${n < 0 ? '−' : '+'}${Math.abs(n).toFixed(1)}`;
+  return Object.values(result.variants).flatMap((v) =>
+    ['wall', 'cpu'].map((k) => {
+      const f = v[k];
+      const what = k === 'wall' ? 'wall (fresh process → first invocation done)' : 'CPU';
+      const target = v.label.startsWith('OpenTelemetry') ? 'reference' : '≤ 1.10×, +12 ms';
+      return [`cold start, ${v.label}, ${what}`, ms(f.bare), ms(f.traced), `${x(f.ratio)} (${signed(f.delta)} ms; pairs ${x(f.ratioRange[0])} to ${x(f.ratioRange[1])})`, target];
+    }),
+  );
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const only = process.argv.slice(2);
-  console.log(JSON.stringify(await coldStart(only.length > 0 ? { variants: only } : {}), null, 2));
+  // --readme: replace only the cold-start rows of README's table (npm run bench rewrites all).
+  const readme = process.argv.includes('--readme');
+  const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+  const result = await coldStart(only.length > 0 ? { variants: only } : {});
+  console.log(JSON.stringify(result, null, 2));
+  if (readme) {
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    const { cpus } = await import('node:os');
+    const file = join(here, '../README.md');
+    const rows = coldRows(result).map((r) => `| ${r.join(' | ')} |`);
+    const lines = readFileSync(file, 'utf8').split('\n');
+    const first = lines.findIndex((l) => l.startsWith('| cold start'));
+    const kept = lines.filter((l) => !l.startsWith('| cold start') && !l.startsWith('Cold-start rows measured'));
+    kept.splice(first, 0, ...rows);
+    const end = kept.indexOf('<!-- bench:end -->');
+    kept.splice(end, 0, `Cold-start rows measured ${new Date().toISOString().slice(0, 10)}, Node ${process.versions.node}, ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, ${result.pairs} pairs.`);
+    writeFileSync(file, kept.join('\n'));
+  }
 }

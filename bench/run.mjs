@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { coldStart } from './cold.mjs';
+import { coldRows, coldStart } from './cold.mjs';
 import { extraction } from './extract.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -42,20 +42,6 @@ function medianRounds(rounds) {
     const runs = rounds.map((r) => r.find((x) => x.case === first.case)).sort((a, b) => a.deltaP50 - b.deltaP50);
     return { ...runs[Math.floor(runs.length / 2)], range: [runs[0].deltaP50, runs[runs.length - 1].deltaP50] };
   });
-}
-
-/** Per way of loading, wall and CPU: paired median ratio and added time, with the range over the pairs. */
-function coldRows(result) {
-  const x = (n) => `${n.toFixed(2)}×`;
-  const signed = (n) => `${n < 0 ? '−' : '+'}${Math.abs(n).toFixed(1)}`;
-  return Object.values(result.variants).flatMap((v) =>
-    ['wall', 'cpu'].map((k) => {
-      const f = v[k];
-      const what = k === 'wall' ? 'wall (fresh process → first invocation done)' : 'CPU';
-      const target = v.label.startsWith('OpenTelemetry') ? 'reference' : '≤ 1.10×, +12 ms';
-      return [`cold start, ${v.label}, ${what}`, ms(f.bare), ms(f.traced), `${x(f.ratio)} (${signed(f.delta)} ms; pairs ${x(f.ratioRange[0])} to ${x(f.ratioRange[1])})`, target];
-    }),
-  );
 }
 
 /** One row per case: our difference from the bare handler, and OTel's difference in its own run. */
