@@ -26,9 +26,25 @@ const entryPoints = {
 // still readable.
 const common = { bundle: true, platform: 'node', target: 'node20', external, sourcemap: false, logLevel: 'warning', minifyWhitespace: true, minifySyntax: true, legalComments: 'none' };
 
+// What a traces-only library never runs must not be in what it loads (README, "Why one file").
+// Of @opentelemetry/semantic-conventions only the few constants we use are kept.
+const NEVER_BUNDLED = ['@opentelemetry/sdk-metrics/', '@opentelemetry/sdk-logs/', 'node_modules/@opentelemetry/api/'];
+const SEMCONV_BYTES = 4096;
+function checkInputs(result) {
+  // Inputs esbuild read but shook out entirely have no bytes in any output.
+  for (const [name, output] of Object.entries(result.metafile.outputs)) {
+    const kept = Object.entries(output.inputs).filter(([, input]) => input.bytesInOutput > 0);
+    const found = kept.filter(([path]) => NEVER_BUNDLED.some((part) => path.includes(part))).map(([path]) => path);
+    if (found.length > 0) throw new Error(`${name} must not contain: ${found.join(', ')}`);
+    const semconv = kept.filter(([path]) => path.includes('@opentelemetry/semantic-conventions/')).reduce((sum, [, input]) => sum + input.bytesInOutput, 0);
+    if (semconv > SEMCONV_BYTES) throw new Error(`${name} holds ${semconv} bytes of @opentelemetry/semantic-conventions; only its constants belong there`);
+  }
+  return result;
+}
+
 await Promise.all([
-  build({ ...common, entryPoints, format: 'esm', outdir: 'dist', outExtension: { '.js': '.js' } }),
-  build({ ...common, entryPoints, format: 'cjs', outdir: 'dist', outExtension: { '.js': '.cjs' } }),
+  build({ ...common, metafile: true, entryPoints, format: 'esm', outdir: 'dist', outExtension: { '.js': '.js' } }).then(checkInputs),
+  build({ ...common, metafile: true, entryPoints, format: 'cjs', outdir: 'dist', outExtension: { '.js': '.cjs' } }).then(checkInputs),
   // serverless-offline loads handlers as ES modules from the service folder.
   build({ ...common, entryPoints: { 'offline-handler': 'src/layer/offline-handler.ts' }, format: 'esm', outdir: 'dist', outExtension: { '.js': '.mjs' } }),
   // The Serverless Framework v3 requires plugins as CommonJS.
