@@ -7,6 +7,7 @@
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const external = ['@opentelemetry/api', ...Object.keys(pkg.peerDependencies ?? {})];
@@ -42,11 +43,34 @@ function checkInputs(result) {
   return result;
 }
 
+/*
+ * For Node, the ES module builds take @opentelemetry/api through require, as the CommonJS
+ * builds do: its ES module build is some 50 files that Node's ES module loader reads and links
+ * one by one, measurably slower at cold start than the same files through require (README,
+ * "Why one file"). Both builds of the API keep their state in one global registry (keyed by
+ * API version), so spans a user makes with `import { trace } from '@opentelemetry/api'` nest
+ * under ours. Bundlers cannot follow that require, so they get dist/bundler/*.js, with a plain
+ * import, through the `module` export condition (esbuild, webpack and Rollup match it; Node
+ * does not).
+ */
+const apiNames = Object.keys(createRequire(import.meta.url)('@opentelemetry/api')).filter((name) => name !== 'default');
+const apiThroughRequire = {
+  name: 'api-through-require',
+  setup(b) {
+    b.onResolve({ filter: /^@opentelemetry\/api$/ }, (args) => (args.namespace === 'api-cjs' ? { path: args.path, external: true } : { path: 'api', namespace: 'api-cjs' }));
+    b.onLoad({ filter: /.*/, namespace: 'api-cjs' }, () => ({
+      contents: `import { createRequire } from 'node:module';\nconst api = createRequire(import.meta.url)('@opentelemetry/api');\nexport const { ${apiNames.join(', ')} } = api;\n`,
+      loader: 'js',
+    }));
+  },
+};
+
 await Promise.all([
-  build({ ...common, metafile: true, entryPoints, format: 'esm', outdir: 'dist', outExtension: { '.js': '.js' } }).then(checkInputs),
+  build({ ...common, metafile: true, plugins: [apiThroughRequire], entryPoints, format: 'esm', outdir: 'dist', outExtension: { '.js': '.js' } }).then(checkInputs),
+  build({ ...common, metafile: true, entryPoints, format: 'esm', outdir: 'dist/bundler', outExtension: { '.js': '.js' } }).then(checkInputs),
   build({ ...common, metafile: true, entryPoints, format: 'cjs', outdir: 'dist', outExtension: { '.js': '.cjs' } }).then(checkInputs),
   // serverless-offline loads handlers as ES modules from the service folder.
-  build({ ...common, entryPoints: { 'offline-handler': 'src/layer/offline-handler.ts' }, format: 'esm', outdir: 'dist', outExtension: { '.js': '.mjs' } }),
+  build({ ...common, plugins: [apiThroughRequire], entryPoints: { 'offline-handler': 'src/layer/offline-handler.ts' }, format: 'esm', outdir: 'dist', outExtension: { '.js': '.mjs' } }),
   // The Serverless Framework v3 requires plugins as CommonJS.
   build({ ...common, entryPoints: { serverless: 'src/serverless/entry.cjs' }, format: 'cjs', outdir: 'dist', outExtension: { '.js': '.cjs' } }),
   // The CLI is one self-contained file so `npx baton` starts fast.
