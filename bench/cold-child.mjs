@@ -1,9 +1,11 @@
-// One cold start: a fresh process loads the function (bare, or through the layer's handler
-// with the layer's environment) and completes its first invocation, then reports CPU time.
-// The parent measures wall time from spawn to the "done" line.
+// One cold start: a fresh process loads the function one way (see MODULES in cold.mjs) and
+// completes its first invocation, then reports CPU time and, from the process's own clock,
+// when loading ended and when the first invocation ended. The parent measures wall time
+// from spawn to the "done" line.
 import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 
-const [mode, eventFile] = process.argv.slice(2);
+const [modulePath, eventFile] = process.argv.slice(2);
 const event = JSON.parse(readFileSync(eventFile, 'utf8'));
 const context = {
   functionName: 'bench',
@@ -11,7 +13,10 @@ const context = {
   invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:bench',
   getRemainingTimeInMillis: () => 3000,
 };
-const module = mode === 'bare' ? await import('./fixture/app.mjs') : await import(process.env.BATON_LAYER_HANDLER);
+const loadStart = performance.now();
+const module = await import(modulePath);
+const loaded = performance.now();
 await module.handler(event, context);
+const invoked = performance.now();
 const cpu = process.cpuUsage();
-process.stdout.write(`done ${(cpu.user + cpu.system) / 1000}\n`);
+process.stdout.write(`done ${(cpu.user + cpu.system) / 1000} ${loadStart} ${loaded} ${invoked}\n`);

@@ -1,57 +1,144 @@
-// Cold start, bare against the layer, in paired fresh processes.
+// Cold start in paired fresh processes: the bare middy handler against each way a function
+// loads lambda-baton, and OpenTelemetry's own instrumentation bundled, for comparison.
+//   node bench/cold.mjs [npm|layer|bundled|otel ...] [--readme]   (BENCH_COLD_PAIRS, default 20)
+// --readme writes the cold-start rows into README's table; `npm run bench` measures everything.
 import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { startSinkProcess, summarise } from './lib.mjs';
+import { build } from 'esbuild';
+import { startSinkProcess, quantile } from './lib.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const pairs = Number(process.env.BENCH_COLD_PAIRS ?? 20);
+const out = join(here, '.build');
+const pairs = Math.max(15, Number(process.env.BENCH_COLD_PAIRS ?? 20));
 const event = join(here, '../test/events/apigw-http/w3c.json');
+const layerHandler = join(here, '../layer/dist/opt/nodejs/node_modules/lambda-baton/handler.mjs');
 
-function once(mode, env) {
+/** What each variant loads, and how it is told where the collector is. */
+export const VARIANTS = {
+  bare: { label: 'bare middy handler (baseline)', module: join(here, 'fixture/app.mjs') },
+  npm: { label: 'npm package as installed (node_modules, unbundled)', module: join(here, 'fixture/npm-app.mjs'), collector: true },
+  layer: { label: "the layer's bundle", module: layerHandler, collector: true, layer: true },
+  bundled: { label: 'bundled into the handler with esbuild', module: join(out, 'bundled-app.mjs'), collector: true },
+  otel: { label: "OpenTelemetry's Lambda instrumentation, bundled with esbuild", module: join(out, 'otel-app.mjs'), collector: true },
+};
+
+/** The two bundled variants, built as a user's build would: esbuild, everything in one file. */
+export async function buildBundles() {
+  mkdirSync(out, { recursive: true });
+  const common = { bundle: true, platform: 'node', target: 'node20', format: 'esm', minify: true, logLevel: 'error', legalComments: 'none' };
+  // A CommonJS dependency inside an ES module bundle needs a require of its own.
+  const banner = { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" };
+  await Promise.all([
+    build({ ...common, entryPoints: [join(here, 'fixture/npm-app.mjs')], outfile: join(out, 'bundled-app.mjs'), banner }),
+    build({ ...common, entryPoints: [join(here, 'fixture/otel-app.mjs')], outfile: join(out, 'otel-app.mjs'), banner }),
+  ]);
+}
+
+function once(variant, env) {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
-    const child = spawn(process.execPath, ['--no-warnings', join(here, 'cold-child.mjs'), mode, event], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--no-warnings', join(here, 'cold-child.mjs'), variant.module, event], { env, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (chunk) => {
       out += chunk;
-      const match = /done ([\d.]+)/.exec(out);
+      const match = /done ([\d.]+) ([\d.]+) ([\d.]+) ([\d.]+)/.exec(out);
       if (match) {
         const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
-        resolve({ wallMs, cpuMs: Number(match[1]) });
+        const [cpuMs, loadStart, loaded, invoked] = match.slice(1).map(Number);
+        resolve({ wallMs, cpuMs, loadMs: loaded - loadStart, firstMs: invoked - loaded });
       }
     });
     child.on('error', reject);
-    child.on('exit', (code) => code !== 0 && reject(new Error(`${mode} exited ${code}`)));
+    child.on('exit', (code) => code !== 0 && reject(new Error(`${variant.label} exited ${code}`)));
   });
 }
 
-export async function coldStart() {
-  const sink = await startSinkProcess();
-  const base = { PATH: process.env.PATH, AWS_LAMBDA_FUNCTION_NAME: 'bench', AWS_REGION: 'us-east-1' };
-  const layerEnv = {
-    ...base,
-    BATON_LAYER_HANDLER: join(here, '../layer/dist/opt/nodejs/node_modules/lambda-baton/handler.mjs'),
-    BATON_HANDLER: 'app.handler',
-    LAMBDA_TASK_ROOT: join(here, 'fixture'),
-    OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
-  };
-  const rows = { bare: [], layer: [] };
-  await once('bare', base); // warm the file system cache for both
-  await once('layer', layerEnv);
-  for (let i = 0; i < pairs; i++) {
-    // Alternate which goes first so drift hits both alike.
-    const order = i % 2 === 0 ? ['bare', 'layer'] : ['layer', 'bare'];
-    for (const mode of order) rows[mode].push(await once(mode, mode === 'bare' ? base : layerEnv));
-  }
-  await sink.close();
-  const ratio = (k) => summarise(rows.layer.map((r, i) => r[k] / rows.bare[i][k])).p50;
-  const delta = (k) => summarise(rows.layer.map((r, i) => r[k] - rows.bare[i][k])).p50;
+const median = (xs) => quantile([...xs].sort((a, b) => a - b), 0.5);
+
+/** Median of the pairs, and the range (lowest to highest pair). */
+function paired(rows, name, key) {
+  const ratios = rows[name].map((r, i) => r[key] / rows.bare[i][key]).sort((a, b) => a - b);
+  const deltas = rows[name].map((r, i) => r[key] - rows.bare[i][key]).sort((a, b) => a - b);
   return {
-    pairs,
-    wall: { bare: summarise(rows.bare.map((r) => r.wallMs)).p50, layer: summarise(rows.layer.map((r) => r.wallMs)).p50, ratio: ratio('wallMs'), delta: delta('wallMs') },
-    cpu: { bare: summarise(rows.bare.map((r) => r.cpuMs)).p50, layer: summarise(rows.layer.map((r) => r.cpuMs)).p50, ratio: ratio('cpuMs'), delta: delta('cpuMs') },
+    bare: median(rows.bare.map((r) => r[key])),
+    traced: median(rows[name].map((r) => r[key])),
+    ratio: median(ratios),
+    ratioRange: [ratios[0], ratios[ratios.length - 1]],
+    delta: median(deltas),
+    deltaRange: [deltas[0], deltas[deltas.length - 1]],
   };
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) console.log(JSON.stringify(await coldStart(), null, 2));
+export async function coldStart({ variants = Object.keys(VARIANTS) } = {}) {
+  await buildBundles();
+  const sink = await startSinkProcess();
+  const base = { PATH: process.env.PATH, AWS_LAMBDA_FUNCTION_NAME: 'bench', AWS_REGION: 'us-east-1' };
+  const envFor = (v) => ({
+    ...base,
+    ...(v.collector ? { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url } : {}),
+    ...(v.layer ? { BATON_HANDLER: 'app.handler', LAMBDA_TASK_ROOT: join(here, 'fixture') } : {}),
+    ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
+  });
+  const names = ['bare', ...variants.filter((n) => n !== 'bare')];
+  const rows = Object.fromEntries(names.map((n) => [n, []]));
+  for (const n of names) await once(VARIANTS[n], envFor(VARIANTS[n])); // warm the file system cache
+  const before = await sink.requests();
+  for (let i = 0; i < pairs; i++) {
+    // Rotate the order so drift hits every variant alike.
+    const order = names.map((_, k) => names[(i + k) % names.length]);
+    for (const n of order) rows[n].push(await once(VARIANTS[n], envFor(VARIANTS[n])));
+  }
+  const exports = (await sink.requests()) - before;
+  await sink.close();
+  const expected = pairs * names.filter((n) => VARIANTS[n].collector).length;
+  if (exports < expected) throw new Error(`cold start: the sink received ${exports} exports, expected ${expected}`);
+  const result = { pairs, variants: {} };
+  for (const n of names.filter((n) => n !== 'bare')) {
+    result.variants[n] = {
+      label: VARIANTS[n].label,
+      wall: paired(rows, n, 'wallMs'),
+      cpu: paired(rows, n, 'cpuMs'),
+      load: paired(rows, n, 'loadMs'),
+      first: paired(rows, n, 'firstMs'),
+    };
+  }
+  return result;
+}
+
+/** Per way of loading, wall and CPU: paired median ratio and added time, with the range over the pairs. */
+export function coldRows(result) {
+  const ms = (n) => `${n.toFixed(1)} ms`;
+  const x = (n) => `${n.toFixed(2)}×`;
+  const signed = (n) => `${n < 0 ? '−' : '+'}${Math.abs(n).toFixed(1)}`;
+  return Object.values(result.variants).flatMap((v) =>
+    ['wall', 'cpu'].map((k) => {
+      const f = v[k];
+      const what = k === 'wall' ? 'wall (fresh process → first invocation done)' : 'CPU';
+      const target = v.label.startsWith('OpenTelemetry') ? 'reference' : '≤ 1.10×, +12 ms';
+      return [`cold start, ${v.label}, ${what}`, ms(f.bare), ms(f.traced), `${x(f.ratio)} (${signed(f.delta)} ms; pairs ${x(f.ratioRange[0])} to ${x(f.ratioRange[1])})`, target];
+    }),
+  );
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  // --readme: replace only the cold-start rows of README's table (npm run bench rewrites all).
+  const readme = process.argv.includes('--readme');
+  const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+  const result = await coldStart(only.length > 0 ? { variants: only } : {});
+  console.log(JSON.stringify(result, null, 2));
+  if (readme) {
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    const { cpus } = await import('node:os');
+    const file = join(here, '../README.md');
+    const rows = coldRows(result).map((r) => `| ${r.join(' | ')} |`);
+    const lines = readFileSync(file, 'utf8').split('\n');
+    const first = lines.findIndex((l) => l.startsWith('| cold start'));
+    const kept = lines.filter((l) => !l.startsWith('| cold start') && !l.startsWith('Cold-start rows measured'));
+    kept.splice(first, 0, ...rows);
+    const end = kept.indexOf('<!-- bench:end -->');
+    kept.splice(end, 0, `Cold-start rows measured ${new Date().toISOString().slice(0, 10)}, Node ${process.versions.node}, ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, ${result.pairs} pairs.`);
+    writeFileSync(file, kept.join('\n'));
+  }
+}

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { coldStart } from './cold.mjs';
+import { coldRows, coldStart } from './cold.mjs';
 import { extraction } from './extract.mjs';
 import { logLines } from './logs.mjs';
 
@@ -59,8 +59,7 @@ function warmRows(label, ours, reference, target) {
 }
 
 const rows = [
-  ['cold start, wall (fresh process → first invocation done)', `${ms(cold.wall.bare)}`, `${ms(cold.wall.layer)}`, `${cold.wall.ratio.toFixed(2)}× (+${ms(cold.wall.delta)})`, '≤ 1.10×'],
-  ['cold start, CPU', `${ms(cold.cpu.bare)}`, `${ms(cold.cpu.layer)}`, `${cold.cpu.ratio.toFixed(2)}× (+${ms(cold.cpu.delta)})`, ''],
+  ...coldRows(cold),
   ...warmRows('warm span work', span, otelSpan, (r) => (r.case.startsWith('API') ? '+10 µs' : '+30 µs')),
   ...warmRows('warm with export to a local receiver', exported, otelExported, () => '+150 µs / +1 ms'),
   ...extract.map((r) => [`extraction alone, ${r.case}, p50 / p99`, '', `${us(r.p50)} / ${us(r.p99)}`, '', '']),

@@ -1,9 +1,9 @@
-import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { connect as netConnect, isIP } from 'node:net';
 import type { Socket } from 'node:net';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { HTTPParser } from 'http-parser-js';
 import { diagnose } from '../diagnostics.js';
+import { isFieldName, isFieldValue } from './header-rules.js';
 import { HostLookup } from './host-lookup.js';
 import type { Lookup } from './host-lookup.js';
 import { exchangeTimeoutMs } from './timers.js';
@@ -81,13 +81,8 @@ export class CollectorConnections {
     headers.delete('host');
     headers.delete('content-length');
     for (const [name, value] of headers.values()) {
-      try {
-        validateHeaderName(name);
-        validateHeaderValue(name, value);
-        head += `${name}: ${value}\r\n`;
-      } catch {
-        diagnose(`config:header:${name}`, `the OTLP header "${name}" has a name or value HTTP does not allow; it is not sent`);
-      }
+      if (isFieldName(name) && isFieldValue(value)) head += `${name}: ${value}\r\n`;
+      else diagnose(`config:header:${name}`, `the OTLP header "${name}" has a name or value HTTP does not allow; it is not sent`);
     }
     this.head = `${head}Content-Length: `;
     // Plain HTTP, the collector extension on localhost, needs no TLS: node:tls loads only if asked for.
@@ -113,6 +108,19 @@ export class CollectorConnections {
       // one would only wait out its invocation's bound behind them. It ends now, unsent.
       queueMicrotask(() => exchange.ended(new Error('the collector is not answering in time; the request was not sent'), 0, false));
     } else this.waiting.push(exchange);
+  }
+
+  /**
+   * Opens one connection ahead of the first export (at cold start, while the function's own
+   * code loads), parked idle: like every connection it does not keep the process alive, and a
+   * collector that is not there only means the first export connects as it would have.
+   * Plain HTTP only: an https endpoint would load node:tls for it.
+   */
+  prepare(): void {
+    if (this.connector === undefined || this.all.size > 0) return;
+    const connection = this.openConnection(this.connector);
+    connection.park();
+    this.idle.push(connection);
   }
 
   /** Closes every connection; an exchange still open ends with an error. */
@@ -200,6 +208,8 @@ class Connection {
   private heard = false;
   /** Exchanges answered on this connection: once one was, the connection is being reused. */
   private served = 0;
+  /** Opened ahead of the first export and left idle: the collector may close it meanwhile, as a reused one. */
+  private parked = false;
   private restedAt = 0;
   private deadline: NodeJS.Timeout | undefined;
 
@@ -247,13 +257,19 @@ class Connection {
     // timeout, which every trickled byte would push back).
     this.deadline = setTimeout(this.expire, this.timeoutMs, exchange);
     this.deadline.unref();
-    if (this.served > 0 && performance.now() - this.restedAt > STALE_AFTER_MS) {
+    if ((this.served > 0 || this.parked) && performance.now() - this.restedAt > STALE_AFTER_MS) {
       setImmediate(() => {
         if (this.exchange === exchange && !this.closed) this.write(exchange, head);
       });
     } else {
       this.write(exchange, head);
     }
+  }
+
+  /** Left idle before its first exchange (see CollectorConnections.prepare). */
+  park(): void {
+    this.parked = true;
+    this.restedAt = performance.now();
   }
 
   /** Ends the connection for good; an exchange on it ends with `error`. */
@@ -315,7 +331,7 @@ class Connection {
     if (this.closed) return; // a closed connection holds no exchange
     this.closed = true;
     this.socket.destroy();
-    const again = lost && exchange !== undefined && !heard && this.served > 0 ? exchange : undefined;
+    const again = lost && exchange !== undefined && !heard && (this.served > 0 || this.parked) ? exchange : undefined;
     this.events.gone(this, again);
     if (exchange !== undefined && again === undefined) exchange.ended(error ?? new Error('the connection to the collector closed'), 0, heard);
   }

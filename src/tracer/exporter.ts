@@ -67,5 +67,6 @@ export function createExporter(config: BatonConfig): SpanExporter | undefined {
     wait: config.exportWait,
     onLateFailure: report,
   });
+  exporter.prepare();
   return new ReportingExporter(exporter, report);
 }

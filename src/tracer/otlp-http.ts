@@ -68,6 +68,11 @@ export class OtlpHttpExporter implements SpanExporter {
     });
   }
 
+  /** Connect ahead of the first export (see CollectorConnections.prepare). */
+  prepare(): void {
+    this.connections.prepare();
+  }
+
   export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
     const body = this.serialize(spans);
     if (body === undefined) {

@@ -93,6 +93,28 @@ describe('the package as a dependency', () => {
     expect(cjs).toBe(join(ROOT, 'dist/index.cjs'));
   });
 
+  it('gives Node a build that requires @opentelemetry/api, and a bundler one that imports it, so a bundle holds it whole', async () => {
+    const { build } = await import('esbuild');
+    // Node: the ES module build takes the API through require (README, "Why one file").
+    expect(readFileSync(join(ROOT, 'dist/index.js'), 'utf8')).toContain('createRequire(import.meta.url)("@opentelemetry/api")');
+    // A bundler (esbuild here) matches the `module` condition and follows a plain import.
+    writeFileSync(join(consumer, 'app.mjs'), `import { withTracing } from 'lambda-baton';\nexport const handler = withTracing(async () => 'ok');\n`);
+    const result = await build({ entryPoints: [join(consumer, 'app.mjs')], bundle: true, platform: 'node', format: 'esm', write: false, metafile: true, logLevel: 'silent', absWorkingDir: consumer });
+    const inputs = Object.keys(result.metafile.inputs);
+    expect(inputs.some((input) => input.endsWith('dist/bundler/index.js')), inputs.join(', ')).toBe(true);
+    expect(inputs.some((input) => input.includes('@opentelemetry/api/')), inputs.join(', ')).toBe(true);
+    expect(result.outputFiles[0]?.text).not.toContain('createRequire(import.meta.url)("@opentelemetry/api")');
+    // The bundle runs where there is no node_modules at all.
+    const alone = mkdtempSync(join(tmpdir(), 'baton-bundled-'));
+    try {
+      writeFileSync(join(alone, 'app.mjs'), result.outputFiles[0]?.text ?? '');
+      const out = execFileSync(process.execPath, ['--input-type=module', '-e', `const { handler } = await import(${JSON.stringify(join(alone, 'app.mjs'))}); process.stdout.write(String(await handler({}, {})));`], { cwd: alone, encoding: 'utf8', env: { PATH: process.env['PATH'], OTEL_TRACES_EXPORTER: 'none' } });
+      expect(out).toBe('ok');
+    } finally {
+      rmSync(alone, { recursive: true, force: true });
+    }
+  });
+
   it('keeps everything but the exports map private', () => {
     const run = (code: string) => {
       try {
