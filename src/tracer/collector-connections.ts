@@ -266,10 +266,13 @@ class Connection {
     }
   }
 
-  /** Left idle before its first exchange (see CollectorConnections.prepare). */
+  /**
+   * Left idle before its first exchange (see CollectorConnections.prepare). Its rest began at
+   * time 0, so the first send waits one turn for a close that may be pending: no clock is read
+   * here, since the first `performance` access loads perf_hooks into the cold start.
+   */
   park(): void {
     this.parked = true;
-    this.restedAt = performance.now();
   }
 
   /** Ends the connection for good; an exchange on it ends with `error`. */

@@ -12,6 +12,13 @@ const FIRST_BACKOFF_MS = 1_000;
 const MAX_BACKOFF_MS = 60_000;
 
 /**
+ * A monotonic clock in ms. Not `performance.now()`: the first lookup runs at cold start (the
+ * connection opened ahead of the first export), and the first touch of `performance` loads
+ * Node's perf_hooks internals there (test/unit/cold-start-loads.test.ts pins what init loads).
+ */
+const now = (): number => Number(process.hrtime.bigint() / 1_000_000n);
+
+/**
  * The collector's name, resolved once for every connection to it.
  *
  * `dns.lookup` is getaddrinfo on one of libuv's four pool threads, the same threads that run
@@ -36,14 +43,14 @@ export class HostLookup {
 
   /** For `net.connect({ lookup })`: the same signature as `dns.lookup`. */
   readonly lookup: Lookup = (hostname, options, callback) => {
-    const now = performance.now();
-    if (this.addresses !== undefined && now - this.resolvedAt < RESOLVED_FOR_MS) {
+    const at = now();
+    if (this.addresses !== undefined && at - this.resolvedAt < RESOLVED_FOR_MS) {
       const addresses = this.addresses;
       process.nextTick(() => answer(callback, options, null, addresses));
       return;
     }
     // A failure is remembered for its backoff, even while a lookup that outran `giveUpMs` runs on.
-    if (this.failure !== undefined && now < this.retryAt) {
+    if (this.failure !== undefined && at < this.retryAt) {
       const failure = this.failure;
       process.nextTick(() => answer(callback, options, failure, []));
       return;
@@ -71,7 +78,7 @@ export class HostLookup {
       this.inFlight = undefined;
       if (error === null && addresses.length > 0) {
         this.addresses = addresses;
-        this.resolvedAt = performance.now();
+        this.resolvedAt = now();
         this.failure = undefined;
         this.backoffMs = FIRST_BACKOFF_MS;
         release(null, addresses);
@@ -86,7 +93,7 @@ export class HostLookup {
   private failed(error: NodeJS.ErrnoException): void {
     this.addresses = undefined;
     this.failure = error;
-    this.retryAt = performance.now() + this.backoffMs;
+    this.retryAt = now() + this.backoffMs;
     this.backoffMs = Math.min(MAX_BACKOFF_MS, this.backoffMs * 2);
   }
 }
