@@ -123,7 +123,8 @@ export function withAttributes(
   if (identity === undefined) return { kind: 'written', attributes: caller, shed: [] };
   if (taken.has(identity.name.toLowerCase())) return { kind: 'caller-set' };
 
-  let count = taken.size;
+  // Every attribute counts, also two whose names differ only in case (the set above merges them).
+  let count = Object.keys(caller).length;
   let room = limits.bytes - messageBytes(body, caller);
   if (batch !== undefined) room = Math.min(room, batch.bytes);
   const attributes: Json = { ...caller };
