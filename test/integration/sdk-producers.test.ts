@@ -637,4 +637,63 @@ describe('with datadog named among the propagators', () => {
     expect(JSON.parse(Buffer.from(carried.Value, 'base64').toString('utf8'))).toEqual(datadogOf(producer));
     expectDatadogParented(sqsEvent([notification!], wrapped.name), producer, 1, 'body.MessageAttributes');
   });
+
+  it('EventBridge, Kinesis, Step Functions: `_datadog` beside `_baton` in the JSON, read back as the producer span', async () => {
+    const q = await queue();
+    const bus = `ddbus${Date.now()}`;
+    await events.send(new CreateEventBusCommand({ Name: bus }));
+    const rule = `dd${Date.now()}r`;
+    await events.send(new PutRuleCommand({ Name: rule, EventBusName: bus, EventPattern: JSON.stringify({ source: ['shop.orders'] }) }));
+    await events.send(new PutTargetsCommand({ Rule: rule, EventBusName: bus, Targets: [{ Id: 'queue', Arn: q.arn }] }));
+    const stream = `dds${Date.now()}`;
+    await kinesis.send(new CreateStreamCommand({ StreamName: stream, ShardCount: 1 }));
+    for (let i = 0; i < 50; i++) {
+      const { StreamDescription } = await kinesis.send(new DescribeStreamCommand({ StreamName: stream }));
+      if (StreamDescription?.StreamStatus === 'ACTIVE') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const { stateMachineArn } = await sfn.send(
+      new CreateStateMachineCommand({
+        name: `dd${Date.now()}`,
+        roleArn: `arn:aws:iam::${ACCOUNT}:role/sfn`,
+        definition: JSON.stringify({ StartAt: 'Done', States: { Done: { Type: 'Pass', End: true } } }),
+      }),
+    );
+    receiver.reset();
+
+    let executionArn: string | undefined;
+    await under(async () => {
+      await events.send(new PutEventsCommand({ Entries: [{ Source: 'shop.orders', DetailType: 'placed', Detail: '{"order":8}', EventBusName: bus }] }));
+      await kinesis.send(new PutRecordCommand({ StreamName: stream, PartitionKey: 'p', Data: Buffer.from('{"order":9}') }));
+      executionArn = (await sfn.send(new StartExecutionCommand({ stateMachineArn, input: '{"order":10}' }))).executionArn;
+    });
+    const [put, record, start] = await producers();
+    expect([put, record, start].map((span) => span?.name)).toEqual([`send ${bus}`, `send ${stream}`, `start ${stateMachineArn!.split(':').pop()}`]);
+
+    const detail = JSON.parse(sentJson('PutEvents').Entries[0].Detail);
+    expect(detail).toEqual({ order: 8, _baton: { traceparent: traceparentOf(put!) }, _datadog: datadogOf(put!) });
+    const messages = await receive(q.url, 1);
+    expectParentedBy(extract(sqsEvent(messages, q.name), datadogFirst), put!, 1);
+    expect(extract(sqsEvent(messages, q.name), datadogOnly).records![0]!.found).toMatchObject({
+      spanContext: { traceId: put!.traceId, spanId: put!.spanId },
+      source: 'sqs.Records[0].body.detail._datadog.x-datadog-trace-id',
+    });
+
+    const { StreamDescription } = await kinesis.send(new DescribeStreamCommand({ StreamName: stream }));
+    const { ShardIterator } = await kinesis.send(
+      new GetShardIteratorCommand({ StreamName: stream, ShardId: StreamDescription!.Shards![0]!.ShardId, ShardIteratorType: 'TRIM_HORIZON' }),
+    );
+    const { Records } = await kinesis.send(new GetRecordsCommand({ ShardIterator }));
+    const data = Buffer.from(Records![0]!.Data!);
+    expect(JSON.parse(data.toString('utf8'))).toEqual({ order: 9, _baton: { traceparent: traceparentOf(record!) }, _datadog: datadogOf(record!) });
+    const kinesisEvent = {
+      Records: [{ eventSource: 'aws:kinesis', eventSourceARN: `arn:aws:kinesis:us-east-1:${ACCOUNT}:stream/${stream}`, kinesis: { data: data.toString('base64'), sequenceNumber: Records![0]!.SequenceNumber, partitionKey: 'p' } }],
+    };
+    const fromKinesis = extract(kinesisEvent, datadogOnly).records![0]!.found;
+    expect(fromKinesis).toMatchObject({ spanContext: { traceId: record!.traceId, spanId: record!.spanId }, source: 'kinesis.Records[0].kinesis.data._datadog.x-datadog-trace-id' });
+
+    // Datadog's state machines pass `Execution.Input._datadog` on to their Lambda tasks.
+    const { input } = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    expect(JSON.parse(input!)).toEqual({ order: 10, _baton: { traceparent: traceparentOf(start!) }, _datadog: datadogOf(start!) });
+  });
 });
