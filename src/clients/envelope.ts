@@ -4,7 +4,8 @@ import type { Fields } from './lambda-carriers.js';
 
 /**
  * The `_baton` envelope written into a JSON-object payload (an EventBridge `Detail`, Kinesis
- * `Data`, a Step Functions `input`), with the caller's bytes kept exactly and the payload's
+ * `Data`, a Step Functions `input`), Datadog's fields (when `datadog` is named) as `_datadog`
+ * beside it, with the caller's bytes kept exactly and the payload's
  * type kept (string in, string out; bytes in, bytes of the same type out). Returns the new
  * payload and the bytes it grew by, or undefined when it is sent unchanged, reported once
  * per service and reason.
@@ -17,7 +18,8 @@ export function envelopeIn(
   limit: number,
 ): { readonly payload: unknown; readonly added: number } | undefined {
   if (Object.keys(fields).length === 0) return undefined;
-  const result = payloadWithEnvelope(payload, fields, limit);
+  // Datadog's consumers read its fields from `_datadog` beside ours, never from `_baton`.
+  const result = payloadWithEnvelope(payload, fields, limit, { datadogBeside: true });
   switch (result.kind) {
     case 'injected':
       if (result.shed.length > 0) {
@@ -31,7 +33,7 @@ export function envelopeIn(
       diagnose(`${label}:unreadable`, `${what} is a stream or blob, so it cannot carry trace context without being consumed; it is sent unchanged`);
       return undefined;
     case 'has-envelope':
-      diagnose(`${label}:has-envelope`, `${what} already has a "_baton" key; it is kept and sent unchanged`);
+      diagnose(`${label}:has-envelope`, `${what} already has a "${result.key}" key; it is kept and sent unchanged`);
       return undefined;
     case 'too-large':
       diagnose(`${label}:too-large`, `${what} is too close to its size limit to carry trace context; it is sent unchanged`);

@@ -1,3 +1,4 @@
+import { DATADOG_KEY, splitDatadogFields } from '../propagation/datadog.js';
 import { ENVELOPE_KEY } from '../triggers/envelope.js';
 import { isObject } from '../triggers/shape.js';
 import type { Json } from '../triggers/shape.js';
@@ -96,8 +97,8 @@ export type PayloadResult =
   | { readonly kind: 'not-object' }
   /** A stream, Blob or other body we cannot read without consuming it: left as is. */
   | { readonly kind: 'unreadable' }
-  /** The caller already set `_baton`: theirs is kept. */
-  | { readonly kind: 'has-envelope' }
+  /** The caller already set `key` (`_baton`; `_datadog` when that is all we would write): theirs is kept. */
+  | { readonly kind: 'has-envelope'; readonly key: string }
   /** The envelope would push the payload over `limit`: left as is. */
   | { readonly kind: 'too-large' };
 
@@ -134,12 +135,53 @@ function writePayload(text: string, type: PayloadType): unknown {
   }
 }
 
+/** What goes beside the `_baton` envelope: Datadog's fields as its own `_datadog` object, or nothing. */
+export interface EnvelopeOptions {
+  /**
+   * Write Datadog's `x-datadog-*` fields (present only when `datadog` is named among the
+   * propagators) as a `_datadog` object beside `_baton`, where Datadog's consumers read them:
+   * EventBridge `detail._datadog`, Kinesis data `_datadog` (datadog-lambda-js,
+   * src/trace/context/extractors/event-bridge.ts, kinesis.ts), Step Functions
+   * `input._datadog` (dd-trace-js writes it there, packages/datadog-plugin-aws-sdk/src/services/stepfunctions.js).
+   * When false, they stay in `_baton` like any other field.
+   */
+  readonly datadogBeside?: boolean;
+}
+
+/** One way to write the members: the envelope's fields, Datadog's (or none), what was dropped. */
+interface Members {
+  readonly baton: Fields | undefined;
+  readonly datadog: Fields | undefined;
+  readonly shed: readonly string[];
+}
+
 /**
- * The payload with `"_baton": {fields}` added, when it is a JSON object. The caller's bytes
- * are kept exactly: the member is spliced in before the closing brace rather than the JSON
- * re-serialised, which would change number formatting and lose precision of large integers.
+ * The members to try, largest first: as for {@link candidates}, and, when Datadog's fields go
+ * beside the envelope, `_datadog` is dropped after tracestate and baggage, before the trace
+ * identity (the order of message attributes, message-attributes.ts).
  */
-export function payloadWithEnvelope(payload: unknown, fields: Fields, limit: number): PayloadResult {
+function* memberCandidates(baton: Fields | undefined, datadog: Fields | undefined): Generator<Members> {
+  if (baton === undefined) {
+    if (datadog !== undefined) yield { baton: undefined, datadog, shed: [] };
+    return;
+  }
+  let smallest: { fields: Fields; shed: string[] } | undefined;
+  for (const candidate of candidates(baton)) {
+    smallest = candidate;
+    yield { baton: candidate.fields, datadog, shed: candidate.shed };
+  }
+  if (datadog !== undefined && smallest !== undefined) yield { baton: smallest.fields, datadog: undefined, shed: [...smallest.shed, DATADOG_KEY] };
+}
+
+const hasOwn = (value: object, key: string): boolean => Object.prototype.hasOwnProperty.call(value, key);
+
+/**
+ * The payload with `"_baton": {fields}` added (and, with `datadogBeside`, `"_datadog": {…}`),
+ * when it is a JSON object. The caller's bytes are kept exactly: the members are spliced in
+ * before the closing brace rather than the JSON re-serialised, which would change number
+ * formatting and lose precision of large integers. A `_datadog` the caller set is theirs.
+ */
+export function payloadWithEnvelope(payload: unknown, fields: Fields, limit: number, options: EnvelopeOptions = {}): PayloadResult {
   const read = readPayload(payload);
   if (read === 'unreadable') return { kind: 'unreadable' };
   if (read === undefined) return { kind: 'not-object' };
@@ -154,7 +196,12 @@ export function payloadWithEnvelope(payload: unknown, fields: Fields, limit: num
     return { kind: 'not-object' };
   }
   if (!isObject(parsed)) return { kind: 'not-object' };
-  if (Object.prototype.hasOwnProperty.call(parsed, ENVELOPE_KEY)) return { kind: 'has-envelope' };
+  const split = options.datadogBeside === true ? splitDatadogFields(fields) : { datadog: undefined, rest: fields };
+  const datadog = split.datadog !== undefined && hasOwn(parsed, DATADOG_KEY) ? undefined : split.datadog;
+  // No `_baton` when Datadog's fields are all there is to write (`propagators: ['datadog']`).
+  const baton = Object.keys(split.rest).length > 0 || split.datadog === undefined ? split.rest : undefined;
+  if (baton !== undefined && hasOwn(parsed, ENVELOPE_KEY)) return { kind: 'has-envelope', key: ENVELOPE_KEY };
+  if (baton === undefined && datadog === undefined) return { kind: 'has-envelope', key: DATADOG_KEY };
 
   // Valid JSON whose value is an object: its last non-space character is the closing brace.
   const close = text.lastIndexOf('}');
@@ -162,9 +209,12 @@ export function payloadWithEnvelope(payload: unknown, fields: Fields, limit: num
   const before = text.slice(0, close);
   const after = text.slice(close);
   const originalBytes = type === 'string' ? Buffer.byteLength(text, 'utf8') : (payload as ArrayBufferLike | Uint8Array).byteLength;
-  for (const candidate of candidates(fields)) {
-    const member = `${empty ? '' : ','}"${ENVELOPE_KEY}":${JSON.stringify(candidate.fields)}`;
-    // The member is ASCII-safe JSON of header values; its UTF-8 size is its byte length.
+  for (const candidate of memberCandidates(baton, datadog)) {
+    const members: string[] = [];
+    if (candidate.baton !== undefined) members.push(`"${ENVELOPE_KEY}":${JSON.stringify(candidate.baton)}`);
+    if (candidate.datadog !== undefined) members.push(`"${DATADOG_KEY}":${JSON.stringify(candidate.datadog)}`);
+    const member = `${empty ? '' : ','}${members.join(',')}`;
+    // The members are ASCII-safe JSON of header values; their UTF-8 size is their byte length.
     if (originalBytes + Buffer.byteLength(member, 'utf8') > limit) continue;
     return { kind: 'injected', payload: writePayload(before + member + after, type), shed: candidate.shed };
   }

@@ -1,3 +1,4 @@
+import { DATADOG_KEY, datadogMessageAttribute } from '../propagation/datadog.js';
 import { isObject } from '../triggers/shape.js';
 import type { Json } from '../triggers/shape.js';
 import type { Fields } from './lambda-carriers.js';
@@ -23,17 +24,30 @@ export interface AttributeField {
   readonly value: string | Uint8Array;
 }
 
-/** W3C fields first, in the order they are worth their room; any other propagator's fields after. */
-const PRIORITY = ['traceparent', 'tracestate', 'baggage'];
+/**
+ * W3C's identity first, then Datadog's one attribute (written only when `datadog` is named
+ * among the propagators), then the optional W3C fields, then any other propagator's.
+ * `_datadog` comes before `tracestate` and `baggage` because naming `datadog` says Datadog
+ * consumers are downstream, and they read the trace from `_datadog` alone
+ * (datadog-lambda-js, src/trace/context/extractors/sqs.ts and sns.ts): without it their
+ * trace breaks, while a missing tracestate or baggage only loses extras. After `traceparent`,
+ * which our own consumers and every OpenTelemetry one read.
+ */
+const PRIORITY = ['traceparent', DATADOG_KEY, 'tracestate', 'baggage'];
 
 /**
  * The fields to write, in priority order: the first is the trace identity (`traceparent`
- * with the default propagators), without which the others are not written. One list for
- * SQS and SNS; a propagator with its own attribute (e.g. a Binary one) adds its entry here.
+ * with the default propagators, `_datadog` when Datadog's is the only format written),
+ * without which the others are not written. One list for SQS and SNS. Datadog's
+ * `x-datadog-*` fields never become attributes of their own: they go together as the one
+ * `_datadog` attribute Datadog reads, of `datadogType` (String on SQS, Binary on SNS, see
+ * datadogMessageAttribute).
  */
-export function attributeFields(fields: Fields): AttributeField[] {
-  const names = Object.keys(fields).sort((a, b) => rank(a) - rank(b));
-  return names.map((name) => ({ name, dataType: 'String', value: fields[name] as string }));
+export function attributeFields(fields: Fields, datadogType: 'String' | 'Binary'): AttributeField[] {
+  const { rest, attribute } = datadogMessageAttribute(fields, datadogType);
+  const list: AttributeField[] = Object.keys(rest).map((name) => ({ name, dataType: 'String', value: rest[name] as string }));
+  if (attribute !== undefined) list.push(attribute);
+  return list.sort((a, b) => rank(a.name) - rank(b.name));
 }
 
 function rank(name: string): number {
@@ -109,7 +123,8 @@ export function withAttributes(
   if (identity === undefined) return { kind: 'written', attributes: caller, shed: [] };
   if (taken.has(identity.name.toLowerCase())) return { kind: 'caller-set' };
 
-  let count = taken.size;
+  // Every attribute counts, also two whose names differ only in case (the set above merges them).
+  let count = Object.keys(caller).length;
   let room = limits.bytes - messageBytes(body, caller);
   if (batch !== undefined) room = Math.min(room, batch.bytes);
   const attributes: Json = { ...caller };

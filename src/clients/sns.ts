@@ -11,7 +11,9 @@ import type { CommandSpec, SdkService } from './sdk.js';
 
 /**
  * Amazon SNS `Publish` and every entry of `PublishBatch`: the context in String message
- * attributes, in priority order within the room left (see message-attributes.ts). SNS has no
+ * attributes (Datadog's, when named, as one Binary `_datadog`: a String one interferes with
+ * subscription filter policies), in priority order within the room left (see
+ * message-attributes.ts). SNS has no
  * free channel like SQS's AWSTraceHeader: when not even `traceparent` fits, the message is
  * sent unchanged. Subscribers receive the attributes: an SQS queue with raw delivery as
  * message attributes, otherwise inside the notification's `MessageAttributes`; a Lambda
@@ -46,7 +48,7 @@ function arnAttribute(input: Json): Record<string, string> {
 
 const publish: CommandSpec = {
   span: (input) => sendSpan(MESSAGING_SYSTEM_VALUE_AWS_SNS, 'publish', topicName(input), 1, arnAttribute(input)),
-  inject: (input, send) => withContext(input, attributeFields(send.fields())),
+  inject: (input, send) => withContext(input, attributeFields(send.fields(), 'Binary')),
   end: (span, output) => messageId(span, output['MessageId']),
 };
 
@@ -55,7 +57,7 @@ const publishBatch: CommandSpec = {
   inject: (input, send) => {
     const list = entries(input['PublishBatchRequestEntries']);
     if (list.length === 0) return input;
-    const fields = attributeFields(send.fields());
+    const fields = attributeFields(send.fields(), 'Binary');
     // "The total aggregate size of all messages in a single PublishBatch request can't exceed 262,144 bytes" (PublishBatch API reference).
     const room = batchRoom(list.map((e) => (isObject(e) ? messageBytes(e['Message'], e['MessageAttributes']) : 0)));
     return { ...input, PublishBatchRequestEntries: list.map((entry) => (isObject(entry) ? withContext(entry, fields, room) : entry)) };

@@ -11,7 +11,8 @@ import type { CommandSpec, SdkService, SendContext } from './sdk.js';
 
 /**
  * Amazon SQS `SendMessage` and every entry of `SendMessageBatch`: the context in message
- * attributes, in priority order within the room left (see message-attributes.ts). When not
+ * attributes (Datadog's, when named, as one String `_datadog`), in priority order within the
+ * room left (see message-attributes.ts). When not
  * even `traceparent` fits, in the `AWSTraceHeader` message system attribute instead, which
  * counts against neither limit (AWS X-Ray Developer Guide, "Amazon SQS and AWS X-Ray"); the
  * consumer reads it as `attributes.AWSTraceHeader`. Read back in src/triggers/sqs.ts.
@@ -50,7 +51,7 @@ function withContext(message: Json, send: SendContext, fields: readonly Attribut
 
 const sendMessage: CommandSpec = {
   span: (input) => sendSpan(MESSAGING_SYSTEM_VALUE_AWS_SQS, 'send', queueName(input['QueueUrl']), 1, urlAttribute(input)),
-  inject: (input, send) => withContext(input, send, attributeFields(send.fields())),
+  inject: (input, send) => withContext(input, send, attributeFields(send.fields(), 'String')),
   end: (span, output) => messageId(span, output['MessageId']),
 };
 
@@ -59,7 +60,7 @@ const sendMessageBatch: CommandSpec = {
   inject: (input, send) => {
     const list = entries(input['Entries']);
     if (list.length === 0) return input;
-    const fields = attributeFields(send.fields());
+    const fields = attributeFields(send.fields(), 'String');
     // The batch's total is limited like one message's size (SendMessageBatch API reference).
     const room = batchRoom(list.map((e) => (isObject(e) ? messageBytes(e['MessageBody'], e['MessageAttributes']) : 0)));
     return { ...input, Entries: list.map((entry) => (isObject(entry) ? withContext(entry, send, fields, room) : entry)) };

@@ -17,7 +17,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { resetDiagnostics, setDiagnosticSink } from '../../src/diagnostics.js';
 import { instrumentClient } from '../../src/index.js';
-import { getTracing } from '../../src/tracer/provider.js';
+import { getTracing, resetTracingForTests } from '../../src/tracer/provider.js';
 import type { Tracing } from '../../src/tracer/provider.js';
 import { exportsAnswered } from '../support/exports.js';
 import { md5, startFakeAws } from '../support/fake-aws.js';
@@ -206,7 +206,7 @@ describe('the envelope within each service’s size limit', () => {
 // ---- The property: any input is sent with the caller's values intact, within limits.
 
 const attributeName = fc.oneof(
-  fc.constantFrom('traceparent', 'TraceParent', 'tracestate', 'baggage', 'AWSTraceHeader', 'a'),
+  fc.constantFrom('traceparent', 'TraceParent', 'tracestate', 'baggage', 'AWSTraceHeader', '_datadog', '_DataDog', 'x-datadog-trace-id', 'a'),
   fc.stringMatching(/^[A-Za-z0-9_.-]{1,24}$/),
 );
 const attributeValue: fc.Arbitrary<MessageAttributeValue> = fc.oneof(
@@ -262,10 +262,17 @@ function decodeSns(body: string): { message: string; attributes: Record<string, 
   return { message: form.get('Message') ?? '', attributes };
 }
 
-const ours = new Set(['traceparent', 'tracestate', 'baggage']);
+const W3C = new Set(['traceparent', 'tracestate', 'baggage']);
+const WITH_DATADOG = new Set([...W3C, '_datadog']);
 
 /** What must hold of one message as sent, for the caller's `attributes` and `messageBody`. */
-function expectIntactAndWithin(messageBody: string, attributes: Record<string, MessageAttributeValue>, sentBody: string, sent: Record<string, MessageAttributeValue>): void {
+function expectIntactAndWithin(
+  messageBody: string,
+  attributes: Record<string, MessageAttributeValue>,
+  sentBody: string,
+  sent: Record<string, MessageAttributeValue>,
+  ours: ReadonlySet<string>,
+): void {
   expect(sentBody).toBe(messageBody);
   for (const [name, value] of Object.entries(attributes)) expect(sent[name]).toEqual(value);
   const added = Object.keys(sent).filter((name) => !(name in attributes));
@@ -277,7 +284,54 @@ function expectIntactAndWithin(messageBody: string, attributes: Record<string, M
   }
 }
 
-describe('property: the caller’s values arrive intact and within limits, and the send resolves', () => {
+/** The `_datadog` JSON Datadog reads for the span a `traceparent` names: the lower half in decimal, the upper as `_dd.p.tid`. */
+function datadogFor(traceparent: string): string {
+  const [, traceId, spanId, flags] = traceparent.split('-') as [string, string, string, string];
+  return JSON.stringify({
+    'x-datadog-trace-id': BigInt(`0x${traceId.slice(16)}`).toString(),
+    'x-datadog-parent-id': BigInt(`0x${spanId}`).toString(),
+    'x-datadog-sampling-priority': (Number.parseInt(flags, 16) & 1) === 1 ? '1' : '0',
+    'x-datadog-tags': `_dd.p.tid=${traceId.slice(0, 16)}`,
+  });
+}
+
+/**
+ * With `datadog` named: Datadog's fields only ever travel as one `_datadog` attribute of
+ * `dataType`, naming the span our `traceparent` names; and it is missing only when it did not
+ * fit (10 attributes, or its bytes past the message's or the batch's room) or the caller set theirs.
+ */
+function expectDatadog(
+  attributes: Record<string, MessageAttributeValue>,
+  sentBody: string,
+  sent: Record<string, MessageAttributeValue>,
+  dataType: 'String' | 'Binary',
+  batchTotal: number | undefined,
+): void {
+  const callerNames = Object.keys(attributes).map((n) => n.toLowerCase());
+  for (const name of Object.keys(sent)) if (!callerNames.includes(name.toLowerCase())) expect(name.startsWith('x-datadog-')).toBe(false);
+  const traceparent = callerNames.includes('traceparent') ? undefined : sent['traceparent']?.StringValue;
+  const ours = callerNames.includes('_datadog') ? undefined : sent['_datadog'];
+  if (traceparent === undefined) {
+    // No context of ours was written (no room, or the caller's own): no `_datadog` either.
+    expect(ours).toBeUndefined();
+    return;
+  }
+  const json = datadogFor(traceparent);
+  if (ours !== undefined) {
+    expect(ours.DataType).toBe(dataType);
+    const value = dataType === 'String' ? ours.StringValue : Buffer.from(ours.BinaryValue!).toString('utf8');
+    expect(value).toBe(json);
+  } else if (!callerNames.includes('_datadog')) {
+    const bytes = utf8('_datadog') + utf8(dataType) + utf8(json);
+    const noRoom =
+      Object.keys(sent).length >= 10 || size(sentBody, sent) + bytes > LIMIT || (batchTotal !== undefined && batchTotal + bytes > LIMIT);
+    expect(noRoom).toBe(true);
+  }
+}
+
+function properties(datadogNamed: boolean): void {
+  const ours = datadogNamed ? WITH_DATADOG : W3C;
+
   it('SQS SendMessage and SendMessageBatch', async () => {
     await fc.assert(
       fc.asyncProperty(batch, parent, async (messages, p) => {
@@ -292,12 +346,13 @@ describe('property: the caller’s values arrive intact and within limits, and t
         });
         const sent = JSON.parse(aws.requests[0]!.body);
         const entries = messages.length === 1 ? [sent] : sent.Entries;
-        let batchTotal = 0;
+        const decoded = messages.map((_, i) => decodeSqs(entries[i].MessageAttributes));
+        const batchTotal = messages.reduce((sum, _, i) => sum + size(entries[i].MessageBody, decoded[i]!), 0);
         messages.forEach((m, i) => {
           const entry = entries[i];
-          const attributes = decodeSqs(entry.MessageAttributes);
-          expectIntactAndWithin(m.body, m.attributes, entry.MessageBody, attributes);
-          batchTotal += size(entry.MessageBody, attributes);
+          const attributes = decoded[i]!;
+          expectIntactAndWithin(m.body, m.attributes, entry.MessageBody, attributes, ours);
+          if (datadogNamed) expectDatadog(m.attributes, entry.MessageBody, attributes, 'String', messages.length > 1 ? batchTotal : undefined);
           const callerNames = Object.keys(m.attributes).map((n) => n.toLowerCase());
           // No room for traceparent, and the caller did not set it: AWSTraceHeader carries the context.
           if (!('traceparent' in attributes) && !callerNames.includes('traceparent')) {
@@ -317,9 +372,27 @@ describe('property: the caller’s values arrive intact and within limits, and t
         aws.reset();
         await contextApi.with(parentWith(p.tracestate, p.baggage), () => sns.send(new PublishCommand({ TopicArn: TOPIC_ARN, Message: message, MessageAttributes: attributes })));
         const sent = decodeSns(aws.requests[0]!.body);
-        expectIntactAndWithin(message, attributes, sent.message, sent.attributes);
+        expectIntactAndWithin(message, attributes, sent.message, sent.attributes, ours);
+        if (datadogNamed) expectDatadog(attributes, sent.message, sent.attributes, 'Binary', undefined);
       }),
       { numRuns: 60 },
     );
   });
+}
+
+describe('property: the caller’s values arrive intact and within limits, and the send resolves', () => {
+  properties(false);
+});
+
+describe('property, with datadog named: the same, and Datadog’s context as one `_datadog` attribute (String on SQS, Binary on SNS) whenever it fits', () => {
+  beforeAll(async () => {
+    await tracing.flush(5000);
+    await resetTracingForTests();
+    tracing = getTracing({ endpoint: receiver.url, protocol: 'http/json', serviceName: 'producer', propagators: ['tracecontext', 'baggage', 'datadog'] }, {})!;
+  });
+  afterAll(async () => {
+    await tracing.flush(5000);
+    await resetTracingForTests();
+  });
+  properties(true);
 });

@@ -26,9 +26,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { resetDiagnostics, setDiagnosticSink } from '../../src/diagnostics.js';
 import { instrumentClient, withTracing } from '../../src/index.js';
 import { extractInvocation } from '../../src/propagation/extract.js';
+import { createPropagation } from '../../src/propagation/propagators.js';
+import type { Propagation } from '../../src/propagation/propagators.js';
 import type { Extraction } from '../../src/propagation/extract.js';
 import { LineageXRayPropagator } from '../../src/propagation/xray.js';
-import { getTracing } from '../../src/tracer/provider.js';
+import { getTracing, resetTracingForTests } from '../../src/tracer/provider.js';
 import type { Tracing } from '../../src/tracer/provider.js';
 import { exportsAnswered } from '../support/exports.js';
 import { lambdaContext } from '../support/lambda-context.js';
@@ -108,7 +110,16 @@ function sqsEvent(messages: Message[], queueName: string): unknown {
       body: m.Body,
       attributes: m.Attributes ?? {},
       messageAttributes: Object.fromEntries(
-        Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, { stringValue: v.StringValue, stringListValues: [], binaryListValues: [], dataType: v.DataType }]),
+        Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [
+          k,
+          {
+            // Lambda delivers a Binary attribute's value as base64.
+            ...(v.BinaryValue === undefined ? { stringValue: v.StringValue } : { binaryValue: Buffer.from(v.BinaryValue).toString('base64') }),
+            stringListValues: [],
+            binaryListValues: [],
+            dataType: v.DataType,
+          },
+        ]),
       ),
       md5OfBody: m.MD5OfBody,
       eventSource: 'aws:sqs',
@@ -118,8 +129,8 @@ function sqsEvent(messages: Message[], queueName: string): unknown {
   };
 }
 
-const extract = (event: unknown): Extraction =>
-  extractInvocation(event, lambdaContext(), { propagation: tracing.propagation, xrayEnvironmentAsParent: false }, {});
+const extract = (event: unknown, propagation: Propagation = tracing.propagation): Extraction =>
+  extractInvocation(event, lambdaContext(), { propagation, xrayEnvironmentAsParent: false }, {});
 
 /** Run `work` inside a withTracing invocation; its spans are exported when it returns. */
 async function inInvocation<T>(work: () => Promise<T>): Promise<T> {
@@ -191,6 +202,8 @@ describe('SQS', () => {
     expect(message!.Body).toBe('{"order":1}');
     expect(message!.MessageAttributes).toMatchObject(attributes(2));
     expect(message!.MessageAttributes!['traceparent']!.StringValue).toBe(traceparentOf(producer));
+    // Datadog's format is written only when `datadog` is named among the propagators.
+    expect(Object.keys(message!.MessageAttributes!).filter((name) => /datadog/i.test(name))).toEqual([]);
     expectParentedBy(extract(sqsEvent([message!], q.name)), producer, 1);
   });
 
@@ -363,6 +376,7 @@ describe('SNS', () => {
     });
     const [rawMessage] = await receive(raw.url, 1);
     expect(rawMessage!.Body).toBe('{"order":2}');
+    expect(Object.keys(rawMessage!.MessageAttributes!).sort()).toEqual(['a0', 'traceparent']);
     expectParentedBy(extract(sqsEvent([rawMessage!], raw.name)), producer, 1);
     const [notification] = await receive(wrapped.url, 1);
     expect(JSON.parse(notification!.Body!).Message).toBe('{"order":2}');
@@ -498,5 +512,188 @@ describe('other clients', () => {
     await inInvocation(() => client.send(new GetQueueAttributesCommand({ QueueUrl: q.url })));
     expect(await producers()).toEqual([]);
     client.destroy();
+  });
+});
+
+describe('with datadog named among the propagators', () => {
+  const named = ['tracecontext', 'baggage', 'datadog'] as const;
+  /** How a consumer that reads Datadog's format first sees the messages, and one that reads only Datadog's. */
+  const datadogFirst = createPropagation(['datadog', 'tracecontext', 'baggage']);
+  const datadogOnly = createPropagation(['datadog']);
+  /** 128 bits: the upper half is not zero, so it travels as `_dd.p.tid`. */
+  const PARENT_TRACE = '0af7651916cd43dd8448eb211c80319c';
+
+  beforeAll(async () => {
+    await tracing.flush(5000);
+    await resetTracingForTests();
+    tracing = getTracing({ endpoint: receiver.url, protocol: 'http/json', serviceName: 'producer', propagators: [...named] }, {})!;
+  });
+  afterAll(async () => {
+    await tracing.flush(5000);
+    await resetTracingForTests();
+    tracing = getTracing({ endpoint: receiver.url, protocol: 'http/json', serviceName: 'producer' }, {})!;
+  });
+
+  /** The `_datadog` fields Datadog's consumers read for `producer`: the lower half in decimal, the upper as `_dd.p.tid`. */
+  function datadogOf(producer: ReceivedSpan): Record<string, string> {
+    return {
+      'x-datadog-trace-id': BigInt(`0x${producer.traceId.slice(16)}`).toString(),
+      'x-datadog-parent-id': BigInt(`0x${producer.spanId}`).toString(),
+      'x-datadog-sampling-priority': '1',
+      'x-datadog-tags': `_dd.p.tid=${producer.traceId.slice(0, 16)}`,
+    };
+  }
+
+  /** Each record is the producer's child, read Datadog first, and from `_datadog` alone when only Datadog's format is read. */
+  function expectDatadogParented(event: unknown, producer: ReceivedSpan, count: number, at: string): void {
+    expectParentedBy(extract(event, datadogFirst), producer, count);
+    const alone = extract(event, datadogOnly);
+    expectParentedBy(alone, producer, count);
+    alone.records!.forEach((record, i) => expect(record.found?.source).toBe(`sqs.Records[${i}].${at}._datadog.x-datadog-trace-id`));
+  }
+
+  const under = <T>(work: () => Promise<T>): Promise<T> => contextApi.with(parentWith(0, 0), work);
+
+  it('SQS SendMessage: one String `_datadog` attribute, no `x-datadog-*` attributes, read back as the producer span', async () => {
+    const q = await queue();
+    await under(() => sqs.send(new SendMessageCommand({ QueueUrl: q.url, MessageBody: 'dd', MessageAttributes: attributes(2) })));
+
+    const producer = only(await producers());
+    expect(producer.traceId).toBe(PARENT_TRACE);
+    const [message] = await receive(q.url, 1);
+    expect(Object.keys(message!.MessageAttributes!).sort()).toEqual(['_datadog', 'a0', 'a1', 'traceparent']);
+    const attribute = message!.MessageAttributes!['_datadog']!;
+    expect(attribute.DataType).toBe('String');
+    expect(JSON.parse(attribute.StringValue!)).toEqual(datadogOf(producer));
+    expectDatadogParented(sqsEvent([message!], q.name), producer, 1, 'messageAttributes');
+  });
+
+  it('SQS SendMessageBatch: every entry carries its own `_datadog`', async () => {
+    const q = await queue();
+    const Entries = [0, 1, 2].map((i) => ({ Id: `m${i}`, MessageBody: `dd ${i}`, ...(i === 1 ? { MessageAttributes: attributes(3) } : {}) }));
+    await under(() => sqs.send(new SendMessageBatchCommand({ QueueUrl: q.url, Entries })));
+
+    const producer = only(await producers());
+    const messages = await receive(q.url, 3);
+    expect(messages).toHaveLength(3);
+    for (const message of messages) {
+      expect(message.MessageAttributes!['_datadog']!.DataType).toBe('String');
+      expect(JSON.parse(message.MessageAttributes!['_datadog']!.StringValue!)).toEqual(datadogOf(producer));
+    }
+    expectDatadogParented(sqsEvent(messages, q.name), producer, 3, 'messageAttributes');
+  });
+
+  it('SQS with 9 attributes: traceparent is the 10th, `_datadog` is dropped and said so', async () => {
+    const q = await queue();
+    await under(() => sqs.send(new SendMessageCommand({ QueueUrl: q.url, MessageBody: 'nine', MessageAttributes: attributes(9) })));
+
+    const producer = only(await producers());
+    const [message] = await receive(q.url, 1);
+    expect(Object.keys(message!.MessageAttributes!).sort()).toEqual([...Object.keys(attributes(9)), 'traceparent'].sort());
+    expect(diagnostics).toEqual([expect.stringContaining('(dropped: _datadog)')]);
+    expectParentedBy(extract(sqsEvent([message!], q.name), datadogFirst), producer, 1);
+  });
+
+  it('SQS with 8 attributes: `_datadog` goes before tracestate and baggage, which are dropped', async () => {
+    const q = await queue();
+    await contextApi.with(parentWith(20, 20), () => sqs.send(new SendMessageCommand({ QueueUrl: q.url, MessageBody: 'eight', MessageAttributes: attributes(8) })));
+
+    const producer = only(await producers());
+    const [message] = await receive(q.url, 1);
+    expect(Object.keys(message!.MessageAttributes!).sort()).toEqual([...Object.keys(attributes(8)), '_datadog', 'traceparent'].sort());
+    expect(diagnostics).toEqual([expect.stringContaining('(dropped: tracestate, baggage)')]);
+    expectDatadogParented(sqsEvent([message!], q.name), producer, 1, 'messageAttributes');
+  });
+
+  it('SNS Publish: one Binary `_datadog`, read back with raw delivery on (an SQS Binary attribute) and off (in the notification)', async () => {
+    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: `dd${Date.now()}${++queues}` }));
+    const wrapped = await queue();
+    await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: wrapped.arn }));
+    await under(() => sns.send(new PublishCommand({ TopicArn, Message: '{"order":7}', MessageAttributes: attributes(1) })));
+
+    const producer = only(await producers());
+    const sent = new URLSearchParams(moto.last('Publish')!.body.toString('utf8'));
+    const published: Record<string, { DataType: string; StringValue?: string; BinaryValue?: Uint8Array }> = {};
+    for (let n = 1; sent.has(`MessageAttributes.entry.${n}.Name`); n++) {
+      const at = `MessageAttributes.entry.${n}.Value.`;
+      const binary = sent.get(`${at}BinaryValue`);
+      published[sent.get(`MessageAttributes.entry.${n}.Name`)!] = {
+        DataType: sent.get(`${at}DataType`)!,
+        ...(binary === null ? { StringValue: sent.get(`${at}StringValue`)! } : { BinaryValue: new Uint8Array(Buffer.from(binary, 'base64')) }),
+      };
+    }
+    expect(Object.keys(published).sort()).toEqual(['_datadog', 'a0', 'traceparent']);
+    expect(published['_datadog']!.DataType).toBe('Binary');
+    expect(JSON.parse(Buffer.from(published['_datadog']!.BinaryValue!).toString('utf8'))).toEqual(datadogOf(producer));
+
+    // Raw delivery hands the queue the published attributes as they are. (moto cannot be read
+    // back here: its ReceiveMessage fails on a Binary attribute SNS delivered, hashing it as text.)
+    const rawMessage: Message = { MessageId: 'raw-1', Body: '{"order":7}', MessageAttributes: published };
+    expectDatadogParented(sqsEvent([rawMessage], 'raw'), producer, 1, 'messageAttributes');
+
+    const [notification] = await receive(wrapped.url, 1);
+    const carried = JSON.parse(notification!.Body!).MessageAttributes._datadog;
+    expect(carried.Type).toBe('Binary');
+    expect(JSON.parse(Buffer.from(carried.Value, 'base64').toString('utf8'))).toEqual(datadogOf(producer));
+    expectDatadogParented(sqsEvent([notification!], wrapped.name), producer, 1, 'body.MessageAttributes');
+  });
+
+  it('EventBridge, Kinesis, Step Functions: `_datadog` beside `_baton` in the JSON, read back as the producer span', async () => {
+    const q = await queue();
+    const bus = `ddbus${Date.now()}`;
+    await events.send(new CreateEventBusCommand({ Name: bus }));
+    const rule = `dd${Date.now()}r`;
+    await events.send(new PutRuleCommand({ Name: rule, EventBusName: bus, EventPattern: JSON.stringify({ source: ['shop.orders'] }) }));
+    await events.send(new PutTargetsCommand({ Rule: rule, EventBusName: bus, Targets: [{ Id: 'queue', Arn: q.arn }] }));
+    const stream = `dds${Date.now()}`;
+    await kinesis.send(new CreateStreamCommand({ StreamName: stream, ShardCount: 1 }));
+    for (let i = 0; i < 50; i++) {
+      const { StreamDescription } = await kinesis.send(new DescribeStreamCommand({ StreamName: stream }));
+      if (StreamDescription?.StreamStatus === 'ACTIVE') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const { stateMachineArn } = await sfn.send(
+      new CreateStateMachineCommand({
+        name: `dd${Date.now()}`,
+        roleArn: `arn:aws:iam::${ACCOUNT}:role/sfn`,
+        definition: JSON.stringify({ StartAt: 'Done', States: { Done: { Type: 'Pass', End: true } } }),
+      }),
+    );
+    receiver.reset();
+
+    let executionArn: string | undefined;
+    await under(async () => {
+      await events.send(new PutEventsCommand({ Entries: [{ Source: 'shop.orders', DetailType: 'placed', Detail: '{"order":8}', EventBusName: bus }] }));
+      await kinesis.send(new PutRecordCommand({ StreamName: stream, PartitionKey: 'p', Data: Buffer.from('{"order":9}') }));
+      executionArn = (await sfn.send(new StartExecutionCommand({ stateMachineArn, input: '{"order":10}' }))).executionArn;
+    });
+    const [put, record, start] = await producers();
+    expect([put, record, start].map((span) => span?.name)).toEqual([`send ${bus}`, `send ${stream}`, `start ${stateMachineArn!.split(':').pop()}`]);
+
+    const detail = JSON.parse(sentJson('PutEvents').Entries[0].Detail);
+    expect(detail).toEqual({ order: 8, _baton: { traceparent: traceparentOf(put!) }, _datadog: datadogOf(put!) });
+    const messages = await receive(q.url, 1);
+    expectParentedBy(extract(sqsEvent(messages, q.name), datadogFirst), put!, 1);
+    expect(extract(sqsEvent(messages, q.name), datadogOnly).records![0]!.found).toMatchObject({
+      spanContext: { traceId: put!.traceId, spanId: put!.spanId },
+      source: 'sqs.Records[0].body.detail._datadog.x-datadog-trace-id',
+    });
+
+    const { StreamDescription } = await kinesis.send(new DescribeStreamCommand({ StreamName: stream }));
+    const { ShardIterator } = await kinesis.send(
+      new GetShardIteratorCommand({ StreamName: stream, ShardId: StreamDescription!.Shards![0]!.ShardId, ShardIteratorType: 'TRIM_HORIZON' }),
+    );
+    const { Records } = await kinesis.send(new GetRecordsCommand({ ShardIterator }));
+    const data = Buffer.from(Records![0]!.Data!);
+    expect(JSON.parse(data.toString('utf8'))).toEqual({ order: 9, _baton: { traceparent: traceparentOf(record!) }, _datadog: datadogOf(record!) });
+    const kinesisEvent = {
+      Records: [{ eventSource: 'aws:kinesis', eventSourceARN: `arn:aws:kinesis:us-east-1:${ACCOUNT}:stream/${stream}`, kinesis: { data: data.toString('base64'), sequenceNumber: Records![0]!.SequenceNumber, partitionKey: 'p' } }],
+    };
+    const fromKinesis = extract(kinesisEvent, datadogOnly).records![0]!.found;
+    expect(fromKinesis).toMatchObject({ spanContext: { traceId: record!.traceId, spanId: record!.spanId }, source: 'kinesis.Records[0].kinesis.data._datadog.x-datadog-trace-id' });
+
+    // Datadog's state machines pass `Execution.Input._datadog` on to their Lambda tasks.
+    const { input } = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    expect(JSON.parse(input!)).toEqual({ order: 10, _baton: { traceparent: traceparentOf(start!) }, _datadog: datadogOf(start!) });
   });
 });

@@ -116,7 +116,7 @@ describe('payloadWithEnvelope', () => {
     }
     expect(payloadWithEnvelope(new DataView(new ArrayBuffer(2)), fields, EVENT_PAYLOAD_MAX_BYTES)).toEqual({ kind: 'unreadable' });
     expect(payloadWithEnvelope({ pipe() {} }, fields, EVENT_PAYLOAD_MAX_BYTES)).toEqual({ kind: 'unreadable' });
-    expect(payloadWithEnvelope('{"_baton":{}}', fields, EVENT_PAYLOAD_MAX_BYTES)).toEqual({ kind: 'has-envelope' });
+    expect(payloadWithEnvelope('{"_baton":{}}', fields, EVENT_PAYLOAD_MAX_BYTES)).toEqual({ kind: 'has-envelope', key: '_baton' });
   });
 
   it('sheds to stay within the payload limit, and gives up rather than pass it', () => {
@@ -145,5 +145,41 @@ describe('payloadWithEnvelope', () => {
         expect(JSON.parse((result as { payload: string }).payload)).toEqual({ ...JSON.parse(text), _baton: fields });
       }),
     );
+  });
+});
+
+describe('payloadWithEnvelope, Datadog’s fields beside the envelope', () => {
+  const datadog = { 'x-datadog-trace-id': '9532127138774266268', 'x-datadog-parent-id': '13235353014750950193', 'x-datadog-sampling-priority': '1', 'x-datadog-tags': '_dd.p.tid=0af7651916cd43dd' };
+  const fields = { traceparent: TRACEPARENT, ...datadog };
+  const beside = { datadogBeside: true } as const;
+  const injected = (result: ReturnType<typeof payloadWithEnvelope>): any => JSON.parse((result as { payload: string }).payload);
+
+  it('writes `_datadog` beside `_baton`, where Datadog reads it, and keeps it out of `_baton`; without the option, all go in `_baton`', () => {
+    const result = payloadWithEnvelope('{"order":1}', fields, EVENT_PAYLOAD_MAX_BYTES, beside);
+    expect(result).toEqual({ kind: 'injected', payload: `{"order":1,"_baton":{"traceparent":"${TRACEPARENT}"},"_datadog":${JSON.stringify(datadog)}}`, shed: [] });
+    expect(injected(payloadWithEnvelope('{"order":1}', fields, EVENT_PAYLOAD_MAX_BYTES))).toEqual({ order: 1, _baton: fields });
+  });
+
+  it('Datadog alone: only `_datadog`; a caller’s own `_datadog` is kept (then, alone, nothing is written)', () => {
+    expect(injected(payloadWithEnvelope('{}', datadog, EVENT_PAYLOAD_MAX_BYTES, beside))).toEqual({ _datadog: datadog });
+    expect(injected(payloadWithEnvelope('{"_datadog":{"mine":"1"}}', fields, EVENT_PAYLOAD_MAX_BYTES, beside))).toEqual({ _datadog: { mine: '1' }, _baton: { traceparent: TRACEPARENT } });
+    expect(payloadWithEnvelope('{"_datadog":{"mine":"1"}}', datadog, EVENT_PAYLOAD_MAX_BYTES, beside)).toEqual({ kind: 'has-envelope', key: '_datadog' });
+    expect(payloadWithEnvelope('{"_baton":{}}', fields, EVENT_PAYLOAD_MAX_BYTES, beside)).toEqual({ kind: 'has-envelope', key: '_baton' });
+  });
+
+  it('sheds baggage, then tracestate, then `_datadog`, keeping the trace identity', () => {
+    const payload = '{"a":1}';
+    const all = { ...fields, tracestate: 'v=' + 't'.repeat(100), baggage: 'k=' + 'b'.repeat(300) };
+    const size = (result: ReturnType<typeof payloadWithEnvelope>): number => Buffer.byteLength((result as { payload: string }).payload);
+    const full = payloadWithEnvelope(payload, all, EVENT_PAYLOAD_MAX_BYTES, beside);
+    const noBaggage = payloadWithEnvelope(payload, all, size(full) - 1, beside);
+    expect(noBaggage).toMatchObject({ kind: 'injected', shed: ['baggage'] });
+    const noTracestate = payloadWithEnvelope(payload, all, size(noBaggage) - 1, beside);
+    expect(noTracestate).toMatchObject({ kind: 'injected', shed: ['baggage', 'tracestate'] });
+    expect(injected(noTracestate)._datadog).toEqual(datadog);
+    const identity = payloadWithEnvelope(payload, all, size(noTracestate) - 1, beside);
+    expect(identity).toMatchObject({ kind: 'injected', shed: ['baggage', 'tracestate', '_datadog'] });
+    expect(injected(identity)).toEqual({ a: 1, _baton: { traceparent: TRACEPARENT } });
+    expect(payloadWithEnvelope(payload, all, size(identity) - 1, beside)).toEqual({ kind: 'too-large' });
   });
 });
