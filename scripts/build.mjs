@@ -54,26 +54,21 @@ function checkInputs(result) {
  * import, through the `module` export condition (esbuild, webpack and Rollup match it; Node
  * does not).
  */
-const require = createRequire(import.meta.url);
-/** A module's own data properties: a getter (such as `dns.promises`) is left out, so that reading the names loads nothing. */
-const namesOf = (id) => Object.entries(Object.getOwnPropertyDescriptors(require(id))).filter(([name, d]) => name !== 'default' && 'value' in d).map(([name]) => name);
-const shim = (id) => `import { createRequire } from 'node:module';\nconst m = createRequire(import.meta.url)(${JSON.stringify(id)});\nexport const { ${namesOf(id).join(', ')} } = m;\nexport default m;\n`;
-/*
- * Node's built-in modules go the same way: an ES module import of one builds its whole
- * namespace, which runs every lazy getter (`node:dns` loads dns/promises, `node:util` its
- * argument parser and MIME code) at cold start; through require only what is used is loaded
- * (test/unit/cold-start-loads.test.ts pins the list).
- */
+const apiNames = Object.keys(createRequire(import.meta.url)('@opentelemetry/api')).filter((name) => name !== 'default');
 const apiThroughRequire = {
   name: 'api-through-require',
   setup(b) {
-    // node:module stays an import: the shims themselves take createRequire from it.
-    b.onResolve({ filter: /^(@opentelemetry\/api|node:.+)$/ }, (args) =>
-      args.namespace === 'cjs-shim' || args.path === 'node:module' ? { path: args.path, external: true } : { path: args.path, namespace: 'cjs-shim' },
-    );
-    b.onLoad({ filter: /.*/, namespace: 'cjs-shim' }, (args) => ({ contents: shim(args.path), loader: 'js' }));
+    b.onResolve({ filter: /^@opentelemetry\/api$/ }, (args) => (args.namespace === 'api-cjs' ? { path: args.path, external: true } : { path: 'api', namespace: 'api-cjs' }));
+    b.onLoad({ filter: /.*/, namespace: 'api-cjs' }, () => ({
+      contents: `import { createRequire } from 'node:module';\nconst api = createRequire(import.meta.url)('@opentelemetry/api');\nexport const { ${apiNames.join(', ')} } = api;\n`,
+      loader: 'js',
+    }));
   },
 };
+// Node's built-ins stay ES module imports here. Taking them through require as well would avoid
+// the lazy loading an import's namespace triggers (node:dns loads dns/promises), but which of a
+// built-in's exports load modules when read differs between Node versions (on 22, reading
+// util.parseArgs and util.diff does), so a name list made at build time is not safe.
 
 await Promise.all([
   build({ ...common, metafile: true, plugins: [apiThroughRequire], entryPoints, format: 'esm', outdir: 'dist', outExtension: { '.js': '.js' } }).then(checkInputs),
