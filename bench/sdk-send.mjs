@@ -9,6 +9,12 @@
 // difference is our middleware's cost (PRODUCER span start/end, inject, the attribute budget).
 // Spans go to a BatchSpanProcessor with an exporter that discards them, so span recording is
 // counted and export (which runs off the call path) is not.
+// The instrumented message carries more attributes, which the SDK serialises and MD5-checks and
+// the server hashes: a third client, uninstrumented, sends the very same attributes by hand
+// (those the instrumented client's recorded request carried, fixed traceparent), so
+// instrumented − plain (total) = hand − plain (the attributes' cost in SDK and server)
+// + instrumented − hand (ours, beside the SDK's own cost). The server runs in this process:
+// its handler's CPU is measured apart and shown, and the 'less server' column removes it.
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -45,20 +51,44 @@ const discard = { export: (_spans, done) => done({ code: 0 }), shutdown: async (
 const tracing = getTracing({ exporter: discard, serviceName: 'bench' }, {});
 
 const md5 = (text) => createHash('md5').update(text, 'utf8').digest('hex');
+// SQS's digest of message attributes (sorted names; length-prefixed name, type, 1, value), which the SDK checks.
+const md5Attributes = (attrs) => {
+  const hash = createHash('md5');
+  const field = (text) => {
+    const bytes = Buffer.from(text, 'utf8');
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(bytes.length);
+    hash.update(length).update(bytes);
+  };
+  for (const name of Object.keys(attrs).sort()) {
+    field(name);
+    field(attrs[name].DataType);
+    hash.update(Buffer.from([1]));
+    field(attrs[name].StringValue);
+  }
+  return hash.digest('hex');
+};
 let sawTraceparent = 0;
+let recorded;
+let serverCpu = 0;
 const server = createServer((req, res) => {
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => {
+    const cpuStart = process.cpuUsage();
     const input = JSON.parse(Buffer.concat(chunks).toString('utf8'));
     const batch = String(req.headers['x-amz-target']).endsWith('SendMessageBatch');
     const messages = batch ? input.Entries : [input];
     sawTraceparent += messages.filter((m) => m.MessageAttributes?.traceparent !== undefined).length;
+    if (!batch && messages[0].MessageAttributes?.traceparent !== undefined) recorded ??= messages[0].MessageAttributes;
+    const attrMd5 = (m) => (m.MessageAttributes ? { MD5OfMessageAttributes: md5Attributes(m.MessageAttributes) } : {});
     const body = JSON.stringify(
       batch
-        ? { Successful: messages.map((m, i) => ({ Id: m.Id, MessageId: `m-${i}`, MD5OfMessageBody: md5(m.MessageBody) })), Failed: [] }
-        : { MessageId: 'm-1', MD5OfMessageBody: md5(input.MessageBody) },
+        ? { Successful: messages.map((m, i) => ({ Id: m.Id, MessageId: `m-${i}`, MD5OfMessageBody: md5(m.MessageBody), ...attrMd5(m) })), Failed: [] }
+        : { MessageId: 'm-1', MD5OfMessageBody: md5(input.MessageBody), ...attrMd5(input) },
     );
+    const used = process.cpuUsage(cpuStart);
+    serverCpu += used.user + used.system;
     res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0', 'content-length': Buffer.byteLength(body), 'x-amzn-requestid': 'r' });
     res.end(body);
   });
@@ -148,14 +178,50 @@ async function compare(a, b, command, blocks, size) {
 const parentSpan = tracing.tracer.startSpan('bench-invocation');
 const parent = trace.setSpan(ROOT_CONTEXT, parentSpan);
 const plain2 = new SQSClient(config);
+const hand = new SQSClient(config);
+hand.middlewareStack.add(outer, { step: 'initialize', priority: 'low', name: 'probeOuter' });
+hand.middlewareStack.addRelativeTo(inner, { relation: 'after', toMiddleware: 'probeOuter', name: 'probeInner' });
+// What ours writes by default, from the instrumented client's recorded request; traceparent fixed.
+await context.with(parent, () => traced.send(single()));
+const handAttributes = { ...attributes, ...Object.fromEntries(Object.entries(recorded).filter(([k]) => !(k in attributes))) };
+handAttributes.traceparent = { DataType: 'String', StringValue: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
+const handSingle = () => new SendMessageCommand({ QueueUrl, MessageBody: body, MessageAttributes: handAttributes });
+const handBatch = () =>
+  new SendMessageBatchCommand({ QueueUrl, Entries: Array.from({ length: 10 }, (_, i) => ({ Id: `e${i}`, MessageBody: body, MessageAttributes: handAttributes })) });
 const blocks = 40;
+const size = Math.ceil(calls / blocks);
+/** Three clients' blocks rotated, paired by block index, so each difference is a median of paired blocks. */
+async function compare3(commandPlain, commandHand, n) {
+  const clients = [
+    ['plain', plain, commandPlain],
+    ['hand', hand, commandHand],
+    ['traced', traced, commandPlain],
+  ];
+  for (let i = 0; i < warmup; i++) for (const [, c, cmd] of clients) await c.send(cmd());
+  const runs = { plain: [], hand: [], traced: [] };
+  for (let i = 0; i < blocks; i++) {
+    await tracing.flush(1000);
+    for (let j = 0; j < 3; j++) {
+      const [key, c, cmd] = clients[(i + j) % 3];
+      const server0 = serverCpu;
+      const r = await block(c, cmd, n);
+      r.server = (serverCpu - server0) / n;
+      r.less = r.cpu - r.server;
+      runs[key].push(r);
+    }
+  }
+  const summary = (list) => Object.fromEntries(['cpu', 'wall', 'own', 'server', 'less'].map((k) => [k, median(list.map((r) => r[k]))]));
+  const delta = (b, a) => Object.fromEntries(['cpu', 'wall', 'own', 'server', 'less'].map((k) => [k, median(runs[b].map((r, i) => r[k] - runs[a][i][k]))]));
+  return { plain: summary(runs.plain), hand: summary(runs.hand), traced: summary(runs.traced), total: delta('traced', 'plain'), attrs: delta('hand', 'plain'), ours: delta('traced', 'hand') };
+}
 const [control, sendMessage, sendBatch] = await context.with(parent, async () => [
   // Two uninstrumented clients: the noise floor of whole sends on this machine.
-  await compare(plain, plain2, single, blocks, Math.ceil(calls / blocks)),
-  await compare(plain, traced, single, blocks, Math.ceil(calls / blocks)),
-  await compare(plain, traced, batchOf10, blocks, Math.ceil(calls / blocks / 2)),
+  await compare(plain, plain2, single, blocks, size),
+  await compare3(single, handSingle, size),
+  await compare3(batchOf10, handBatch, Math.ceil(size / 2)),
 ]);
 plain2.destroy();
+hand.destroy();
 
 /*
  * The middleware alone, taken from a structural stand-in for an SQS client (as any client is
@@ -198,17 +264,27 @@ const fmt = (n) => n.toFixed(1).padStart(10);
 console.log(`node ${process.version}, ${blocks} alternated blocks per case (${Math.ceil(calls / blocks)} sends per block, batches half that), after ${warmup} warm-up pairs`);
 console.log(`messages the instrumented client sent with traceparent: ${sawTraceparent}`);
 console.log('');
-console.log(`${'per send (medians)'.padEnd(46)}${'probes µs'.padStart(10)}${'CPU µs'.padStart(10)}${'wall µs'.padStart(10)}`);
-for (const [name, r, a, b] of [
-  ['control: uninstrumented vs uninstrumented', control, 'client A', 'client B'],
-  ['SendMessage', sendMessage, 'uninstrumented', 'instrumented'],
-  ['SendMessageBatch, 10 entries', sendBatch, 'uninstrumented', 'instrumented'],
+console.log(`attributes ours wrote by default (sent by hand on the third client): ${Object.keys(recorded).filter((k) => !(k in attributes)).join(', ')}`);
+console.log('CPU is this whole process: the in-process server (JSON, MD5 digests) is in it; "server" is its handler alone, "less server" removes it');
+console.log('');
+const head = (t) => console.log(`${t.padEnd(46)}${'probes µs'.padStart(10)}${'CPU µs'.padStart(10)}${'server µs'.padStart(10)}${'less srv'.padStart(10)}${'wall µs'.padStart(10)}`);
+head('per send (medians)');
+console.log('control: uninstrumented vs uninstrumented');
+console.log(`${'  client A'.padEnd(46)}${''.padStart(10)}${fmt(control.a.cpu)}${''.padStart(20)}${fmt(control.a.wall)}`);
+console.log(`${'  client B'.padEnd(46)}${''.padStart(10)}${fmt(control.b.cpu)}${''.padStart(20)}${fmt(control.b.wall)}`);
+console.log(`${'  difference (median of paired blocks)'.padEnd(46)}${''.padStart(10)}${fmt(control.cpuDelta)}${''.padStart(20)}${fmt(control.wallDelta)}`);
+const row = (label, r) => console.log(`${label.padEnd(46)}${fmt(r.own)}${fmt(r.cpu)}${fmt(r.server)}${fmt(r.less)}${fmt(r.wall)}`);
+for (const [name, r] of [
+  ['SendMessage', sendMessage],
+  ['SendMessageBatch, 10 entries', sendBatch],
 ]) {
   console.log(name);
-  const own = (x) => (name.startsWith('control') ? ''.padStart(10) : fmt(x));
-  console.log(`${`  ${a}`.padEnd(46)}${own(r.a.own)}${fmt(r.a.cpu)}${fmt(r.a.wall)}`);
-  console.log(`${`  ${b}`.padEnd(46)}${own(r.b.own)}${fmt(r.b.cpu)}${fmt(r.b.wall)}`);
-  console.log(`${'  difference (median of paired blocks)'.padEnd(46)}${own(r.ownDelta)}${fmt(r.cpuDelta)}${fmt(r.wallDelta)}`);
+  row('  uninstrumented (plain)', r.plain);
+  row('  uninstrumented, our attributes by hand', r.hand);
+  row('  instrumented', r.traced);
+  row('  instrumented − plain (total)', r.total);
+  row('  hand − plain (attributes: SDK + server)', r.attrs);
+  row('  instrumented − hand (ours, beside the SDK)', r.ours);
 }
 console.log('');
 console.log(`${'middleware alone, next answers at once'.padEnd(46)}${'CPU µs'.padStart(10)}`);
