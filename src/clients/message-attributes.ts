@@ -104,42 +104,50 @@ export type AttributesResult =
   /** Not even the identity field fits: nothing is written. */
   | { readonly kind: 'no-room' };
 
+/** What a batch entry's caller already knows: the batch's shared room and the entry's size. */
+export interface EntryRoom {
+  readonly batch?: BatchRoom | undefined;
+  /** `messageBytes(body, existing)`, when the caller has computed it for the batch's room. */
+  readonly size?: number | undefined;
+}
+
+/** Whether `name` is among `names`, in any case: consumers match names case-insensitively. */
+function hasName(names: readonly string[], name: string): boolean {
+  const lower = name.toLowerCase();
+  for (const other of names) if (other.toLowerCase() === lower) return true;
+  return false;
+}
+
 /**
  * The caller's attributes with `fields` added, in priority order, each only if it fits the
  * room left (the attribute count, the message's bytes, the batch's bytes). A field the caller
  * already set (any case: consumers match names case-insensitively) is theirs and skipped.
  * The caller's map is not changed; a copy is returned.
  */
-export function withAttributes(
-  existing: unknown,
-  body: unknown,
-  fields: readonly AttributeField[],
-  batch?: BatchRoom,
-  limits: { readonly count: number; readonly bytes: number } = { count: MAX_MESSAGE_ATTRIBUTES, bytes: MAX_MESSAGE_BYTES },
-): AttributesResult {
+export function withAttributes(existing: unknown, body: unknown, fields: readonly AttributeField[], entry: EntryRoom = {}): AttributesResult {
   const caller: Json = isObject(existing) ? existing : {};
-  const taken = new Set(Object.keys(caller).map((name) => name.toLowerCase()));
   const identity = fields[0];
   if (identity === undefined) return { kind: 'written', attributes: caller, shed: [] };
-  if (taken.has(identity.name.toLowerCase())) return { kind: 'caller-set' };
+  // Every attribute counts, also two whose names differ only in case.
+  const names = Object.keys(caller);
+  if (hasName(names, identity.name)) return { kind: 'caller-set' };
 
-  // Every attribute counts, also two whose names differ only in case (the set above merges them).
-  let count = Object.keys(caller).length;
-  let room = limits.bytes - messageBytes(body, caller);
+  let count = names.length;
+  let room = MAX_MESSAGE_BYTES - (entry.size ?? messageBytes(body, caller));
+  const { batch } = entry;
   if (batch !== undefined) room = Math.min(room, batch.bytes);
   const attributes: Json = { ...caller };
   const shed: string[] = [];
   let used = 0;
   for (const field of fields) {
-    if (taken.has(field.name.toLowerCase())) continue;
+    if (field !== identity && (hasName(names, field.name) || attributes[field.name] !== undefined)) continue;
     const bytes = fieldBytes(field);
-    if (count >= limits.count || bytes > room) {
+    if (count >= MAX_MESSAGE_ATTRIBUTES || bytes > room) {
       if (field === identity) return { kind: 'no-room' };
       shed.push(field.name);
       continue;
     }
     attributes[field.name] = field.dataType === 'String' ? { DataType: 'String', StringValue: field.value } : { DataType: 'Binary', BinaryValue: field.value };
-    taken.add(field.name.toLowerCase());
     count += 1;
     room -= bytes;
     used += bytes;

@@ -64,7 +64,7 @@ export interface SendContext {
 
 /** One command of a service: how its span is named and attributed, and where its context goes. */
 export interface CommandSpec {
-  /** The span's name and attributes, from the command's input. */
+  /** The span's name and attributes, from the command's input: a fresh object, to which the shared part may add. */
   readonly span: (input: Json) => { readonly name: string; readonly attributes: Attributes };
   /**
    * The input with the context written into it: a copy, since the caller's input object is
@@ -206,10 +206,15 @@ function startCall(
   try {
     const fields: Json = isObject(input) ? input : {};
     const { name, attributes } = command.span(fields);
+    let region = attributes[service.regionAttribute] === undefined ? regionOf.get() : undefined;
+    if (typeof region === 'string') {
+      // Known (every send after a client's first): an attribute at start, not a setAttribute at the end.
+      attributes[service.regionAttribute] = region;
+      region = undefined;
+    }
     const parent = contextApi.active();
     span = tracing.tracer.startSpan(name, { kind: service.kind, attributes }, parent);
     const context = trace.setSpan(parent, span);
-    const region = attributes[service.regionAttribute] === undefined ? regionOf.get() : undefined;
     let sent = input;
     try {
       if (isObject(input)) sent = command.inject(input, sendContext(tracing, context, options));

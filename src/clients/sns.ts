@@ -4,7 +4,7 @@ import { diagnose } from '../diagnostics.js';
 import { isObject } from '../triggers/shape.js';
 import type { Json } from '../triggers/shape.js';
 import { attributeFields, batchRoom, messageBytes, withAttributes } from './message-attributes.js';
-import type { AttributeField, BatchRoom } from './message-attributes.js';
+import type { AttributeField, EntryRoom } from './message-attributes.js';
 import { entries, lastSegment, messageId, sendSpan } from './messaging.js';
 import { failedEntries } from './sdk.js';
 import type { CommandSpec, SdkService } from './sdk.js';
@@ -24,9 +24,9 @@ function topicName(input: Json): string | undefined {
   return lastSegment(input['TopicArn'] ?? input['TargetArn'], /:/);
 }
 
-function withContext(message: Json, fields: readonly AttributeField[], batch?: BatchRoom): Json {
+function withContext(message: Json, fields: readonly AttributeField[], entry?: EntryRoom): Json {
   if (fields.length === 0) return message;
-  const result = withAttributes(message['MessageAttributes'], message['Message'], fields, batch);
+  const result = withAttributes(message['MessageAttributes'], message['Message'], fields, entry);
   switch (result.kind) {
     case 'caller-set':
       return message;
@@ -59,8 +59,9 @@ const publishBatch: CommandSpec = {
     if (list.length === 0) return input;
     const fields = attributeFields(send.fields(), 'Binary');
     // "The total aggregate size of all messages in a single PublishBatch request can't exceed 262,144 bytes" (PublishBatch API reference).
-    const room = batchRoom(list.map((e) => (isObject(e) ? messageBytes(e['Message'], e['MessageAttributes']) : 0)));
-    return { ...input, PublishBatchRequestEntries: list.map((entry) => (isObject(entry) ? withContext(entry, fields, room) : entry)) };
+    const sizes = list.map((e) => (isObject(e) ? messageBytes(e['Message'], e['MessageAttributes']) : 0));
+    const batch = batchRoom(sizes);
+    return { ...input, PublishBatchRequestEntries: list.map((entry, i) => (isObject(entry) ? withContext(entry, fields, { batch, size: sizes[i] }) : entry)) };
   },
   end: (span, output) => {
     const failed = entries(output['Failed']).length;

@@ -4,7 +4,7 @@ import { diagnose } from '../diagnostics.js';
 import { isObject } from '../triggers/shape.js';
 import type { Json } from '../triggers/shape.js';
 import { attributeFields, batchRoom, messageBytes, withAttributes } from './message-attributes.js';
-import type { AttributeField, BatchRoom } from './message-attributes.js';
+import type { AttributeField, EntryRoom } from './message-attributes.js';
 import { entries, lastSegment, messageId, sendSpan } from './messaging.js';
 import { failedEntries } from './sdk.js';
 import type { CommandSpec, SdkService, SendContext } from './sdk.js';
@@ -25,9 +25,9 @@ function queueName(url: unknown): string | undefined {
 }
 
 /** One message with the context written into it; the caller's object is not changed. */
-function withContext(message: Json, send: SendContext, fields: readonly AttributeField[], batch?: BatchRoom): Json {
+function withContext(message: Json, send: SendContext, fields: readonly AttributeField[], entry?: EntryRoom): Json {
   if (fields.length === 0) return message;
-  const result = withAttributes(message['MessageAttributes'], message['MessageBody'], fields, batch);
+  const result = withAttributes(message['MessageAttributes'], message['MessageBody'], fields, entry);
   if (result.kind === 'caller-set') return message;
   if (result.kind === 'written') {
     if (result.shed.length > 0) {
@@ -62,8 +62,9 @@ const sendMessageBatch: CommandSpec = {
     if (list.length === 0) return input;
     const fields = attributeFields(send.fields(), 'String');
     // The batch's total is limited like one message's size (SendMessageBatch API reference).
-    const room = batchRoom(list.map((e) => (isObject(e) ? messageBytes(e['MessageBody'], e['MessageAttributes']) : 0)));
-    return { ...input, Entries: list.map((entry) => (isObject(entry) ? withContext(entry, send, fields, room) : entry)) };
+    const sizes = list.map((e) => (isObject(e) ? messageBytes(e['MessageBody'], e['MessageAttributes']) : 0));
+    const batch = batchRoom(sizes);
+    return { ...input, Entries: list.map((entry, i) => (isObject(entry) ? withContext(entry, send, fields, { batch, size: sizes[i] }) : entry)) };
   },
   end: (span, output) => {
     const failed = entries(output['Failed']).length;

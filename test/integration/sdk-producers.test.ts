@@ -207,6 +207,22 @@ describe('SQS', () => {
     expectParentedBy(extract(sqsEvent([message!], q.name)), producer, 1);
   });
 
+  it("names the client's region on every send's span: its first, while the region provider resolves, and the later ones", async () => {
+    const q = await queue();
+    const fresh = instrumentClient(new SQSClient({ endpoint: moto.url, region: 'us-east-1', credentials, maxAttempts: 1 }));
+    try {
+      await inInvocation(async () => {
+        await fresh.send(new SendMessageCommand({ QueueUrl: q.url, MessageBody: 'first' }));
+        await fresh.send(new SendMessageCommand({ QueueUrl: q.url, MessageBody: 'second' }));
+      });
+    } finally {
+      fresh.destroy();
+    }
+    const spans = await producers();
+    expect(spans).toHaveLength(2);
+    for (const span of spans) expect(span.attributes['cloud.region']).toBe('us-east-1');
+  });
+
   it('SendMessageBatch: every entry carries the producer span, which counts the batch', async () => {
     const q = await queue();
     const Entries = [0, 1, 2].map((i) => ({ Id: `m${i}`, MessageBody: `body ${i}`, ...(i === 1 ? { MessageAttributes: attributes(3) } : {}) }));
