@@ -77,7 +77,8 @@ export async function coldStart({ variants = Object.keys(VARIANTS) } = {}) {
   const base = { PATH: process.env.PATH, AWS_LAMBDA_FUNCTION_NAME: 'bench', AWS_REGION: 'us-east-1' };
   const envFor = (v) => ({
     ...base,
-    ...(v.collector ? { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url } : {}),
+    // By name, as functions reach the collector extension (http://localhost:4318, the OTLP default).
+    ...(v.collector ? { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url.replace('127.0.0.1', 'localhost') } : {}),
     ...(v.layer ? { BATON_HANDLER: 'app.handler', LAMBDA_TASK_ROOT: join(here, 'fixture') } : {}),
     ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
   });

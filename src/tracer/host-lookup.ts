@@ -90,6 +90,13 @@ export class HostLookup {
     });
   };
 
+  /** The name's one address while a lookup that found exactly one is fresh; otherwise undefined. */
+  soleAddress(): string | undefined {
+    const addresses = this.addresses;
+    if (addresses?.length !== 1 || now() - this.resolvedAt >= RESOLVED_FOR_MS) return undefined;
+    return addresses[0]!.address;
+  }
+
   private failed(error: NodeJS.ErrnoException): void {
     this.addresses = undefined;
     this.failure = error;
