@@ -1,19 +1,20 @@
 // Builds the npm package with esbuild (declarations come from tsc).
-// Each runtime entry point is one self-contained file, so a function deployed with its
-// node_modules as they are (no bundler) loads one file at cold start, not some 200 (README,
-// "Why one file"). Only @opentelemetry/api stays a shared dependency: it keeps its global
-// registry by version, so spans users make with their own copy nest under ours. Peers
+// Each runtime entry point Node loads is one self-contained file, @opentelemetry/api included,
+// so a function deployed with its node_modules as they are (no bundler) loads one file at cold
+// start, not some 200 (README, "Why one file"). Bundlers get dist/bundler/*.js, which import
+// @opentelemetry/api, so that a user's bundle holds one copy of it, theirs and ours. Peers
 // (@middy/core, the AWS SDK) are the user's.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-const external = ['@opentelemetry/api', ...Object.keys(pkg.peerDependencies ?? {})];
-const bundled = Object.keys(pkg.dependencies ?? {}).filter((name) => !external.includes(name));
-if (bundled.length > 0) throw new Error(`bundled code is a devDependency, not a dependency: ${bundled.join(', ')}`);
+const API = '@opentelemetry/api';
+const peers = Object.keys(pkg.peerDependencies ?? {});
+// The API is the one dependency: the bundler builds and the published types import it.
+const others = Object.keys(pkg.dependencies ?? {}).filter((name) => name !== API);
+if (others.length > 0) throw new Error(`bundled code is a devDependency, not a dependency: ${others.join(', ')}`);
 
 rmSync('dist', { recursive: true, force: true });
 
@@ -26,54 +27,44 @@ const entryPoints = {
 
 // Whitespace and syntax minified, names kept: about half the bytes to parse, stack traces
 // still readable.
-const common = { bundle: true, platform: 'node', target: 'node20', external, sourcemap: false, logLevel: 'warning', minifyWhitespace: true, minifySyntax: true, legalComments: 'none' };
+const common = { bundle: true, platform: 'node', target: 'node20', external: peers, sourcemap: false, logLevel: 'warning', minifyWhitespace: true, minifySyntax: true, legalComments: 'none' };
+const withSharedApi = { ...common, external: [API, ...peers] };
 
 // What a traces-only library never runs must not be in what it loads (README, "Why one file").
 // Of @opentelemetry/semantic-conventions only the few constants we use are kept.
-const NEVER_BUNDLED = ['@opentelemetry/sdk-metrics/', '@opentelemetry/sdk-logs/', 'node_modules/@opentelemetry/api/'];
+const NEVER_BUNDLED = ['@opentelemetry/sdk-metrics/', '@opentelemetry/sdk-logs/'];
 const SEMCONV_BYTES = 4096;
-function checkInputs(result) {
+const checkInputs = (api) => (result) => {
+  const never = api === 'shared' ? [...NEVER_BUNDLED, `node_modules/${API}/`] : NEVER_BUNDLED;
   // Inputs esbuild read but shook out entirely have no bytes in any output.
   for (const [name, output] of Object.entries(result.metafile.outputs)) {
     const kept = Object.entries(output.inputs).filter(([, input]) => input.bytesInOutput > 0);
-    const found = kept.filter(([path]) => NEVER_BUNDLED.some((part) => path.includes(part))).map(([path]) => path);
+    const found = kept.filter(([path]) => never.some((part) => path.includes(part))).map(([path]) => path);
     if (found.length > 0) throw new Error(`${name} must not contain: ${found.join(', ')}`);
     const semconv = kept.filter(([path]) => path.includes('@opentelemetry/semantic-conventions/')).reduce((sum, [, input]) => sum + input.bytesInOutput, 0);
     if (semconv > SEMCONV_BYTES) throw new Error(`${name} holds ${semconv} bytes of @opentelemetry/semantic-conventions; only its constants belong there`);
   }
   return result;
-}
+};
 
 /*
- * For Node, the ES module builds take @opentelemetry/api through require, as the CommonJS
- * builds do: its ES module build is some 50 files that Node's ES module loader reads and links
- * one by one, measurably slower at cold start than the same files through require (README,
- * "Why one file"). Both builds of the API keep their state in one global registry (keyed by
- * API version), so spans a user makes with `import { trace } from '@opentelemetry/api'` nest
- * under ours. Bundlers cannot follow that require, so they get dist/bundler/*.js, with a plain
- * import, through the `module` export condition (esbuild, webpack and Rollup match it; Node
- * does not).
+ * Why the API is bundled for Node: unbundled, it is some 50 files that Node reads, compiles and
+ * links one by one at every cold start, most of what an unbundled install added over a bundled
+ * one (README, "Why one file"). Every copy of the API keeps its state in one global registry,
+ * keyed by major version and checked by minor, so spans a user makes with their own copy nest
+ * under ours as long as theirs is not newer than the one bundled here (which is the newest
+ * release when the package is built); the same holds for the layer, which has always carried
+ * its own copy.
  */
-const apiNames = Object.keys(createRequire(import.meta.url)('@opentelemetry/api')).filter((name) => name !== 'default');
-const apiThroughRequire = {
-  name: 'api-through-require',
-  setup(b) {
-    b.onResolve({ filter: /^@opentelemetry\/api$/ }, (args) => (args.namespace === 'api-cjs' ? { path: args.path, external: true } : { path: 'api', namespace: 'api-cjs' }));
-    b.onLoad({ filter: /.*/, namespace: 'api-cjs' }, () => ({
-      contents: `import { createRequire } from 'node:module';\nconst api = createRequire(import.meta.url)('@opentelemetry/api');\nexport const { ${apiNames.join(', ')} } = api;\n`,
-      loader: 'js',
-    }));
-  },
-};
 // Node's built-ins stay ES module imports here. Taking them through require as well would avoid
 // the lazy loading an import's namespace triggers (node:dns loads dns/promises), but which of a
 // built-in's exports load modules when read differs between Node versions (on 22, reading
 // util.parseArgs and util.diff does), so a name list made at build time is not safe.
 
 await Promise.all([
-  build({ ...common, metafile: true, plugins: [apiThroughRequire], entryPoints, format: 'esm', outdir: 'dist', outExtension: { '.js': '.js' } }).then(checkInputs),
-  build({ ...common, metafile: true, entryPoints, format: 'esm', outdir: 'dist/bundler', outExtension: { '.js': '.js' } }).then(checkInputs),
-  build({ ...common, metafile: true, entryPoints, format: 'cjs', outdir: 'dist', outExtension: { '.js': '.cjs' } }).then(checkInputs),
+  build({ ...common, metafile: true, entryPoints, format: 'esm', outdir: 'dist', outExtension: { '.js': '.js' } }).then(checkInputs('bundled')),
+  build({ ...withSharedApi, metafile: true, entryPoints, format: 'esm', outdir: 'dist/bundler', outExtension: { '.js': '.js' } }).then(checkInputs('shared')),
+  build({ ...common, metafile: true, entryPoints, format: 'cjs', outdir: 'dist', outExtension: { '.js': '.cjs' } }).then(checkInputs('bundled')),
   // The handler the plugin points at under `serverless offline` and `serverless invoke local`:
   // CommonJS, the one format both can load (src/layer/offline-handler.ts says why).
   build({ ...common, entryPoints: { 'offline-handler': 'src/layer/offline-handler.ts' }, format: 'cjs', outdir: 'dist', outExtension: { '.js': '.cjs' } }),

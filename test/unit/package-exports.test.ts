@@ -93,17 +93,20 @@ describe('the package as a dependency', () => {
     expect(cjs).toBe(join(ROOT, 'dist/index.cjs'));
   });
 
-  it('gives Node a build that requires @opentelemetry/api, and a bundler one that imports it, so a bundle holds it whole', async () => {
+  it('gives Node builds that hold @opentelemetry/api whole, and a bundler one that imports it, so a bundle holds one copy', async () => {
     const { build } = await import('esbuild');
-    // Node: the ES module build takes the API through require (README, "Why one file").
-    expect(readFileSync(join(ROOT, 'dist/index.js'), 'utf8')).toContain('createRequire(import.meta.url)("@opentelemetry/api")');
+    // Node: one file each, the API inside (README, "Why one file").
+    for (const file of ['dist/index.js', 'dist/index.cjs', 'dist/middy.js', 'dist/middy.cjs']) {
+      const text = readFileSync(join(ROOT, file), 'utf8');
+      expect(text, file).not.toMatch(/(from|require\(|import\()\s*["']@opentelemetry\/api["']/);
+      expect(text, file).toContain('opentelemetry.js.api.');
+    }
     // A bundler (esbuild here) matches the `module` condition and follows a plain import.
     writeFileSync(join(consumer, 'app.mjs'), `import { withTracing } from 'lambda-baton';\nexport const handler = withTracing(async () => 'ok');\n`);
     const result = await build({ entryPoints: [join(consumer, 'app.mjs')], bundle: true, platform: 'node', format: 'esm', write: false, metafile: true, logLevel: 'silent', absWorkingDir: consumer });
     const inputs = Object.keys(result.metafile.inputs);
     expect(inputs.some((input) => input.endsWith('dist/bundler/index.js')), inputs.join(', ')).toBe(true);
     expect(inputs.some((input) => input.includes('@opentelemetry/api/')), inputs.join(', ')).toBe(true);
-    expect(result.outputFiles[0]?.text).not.toContain('createRequire(import.meta.url)("@opentelemetry/api")');
     // The bundle runs where there is no node_modules at all.
     const alone = mkdtempSync(join(tmpdir(), 'baton-bundled-'));
     try {
@@ -113,6 +116,32 @@ describe('the package as a dependency', () => {
     } finally {
       rmSync(alone, { recursive: true, force: true });
     }
+  });
+
+  it.each([
+    ['CommonJS', `const { withTracing } = require('lambda-baton'); const api = require('@opentelemetry/api');`, []],
+    ['ES module', `const { withTracing } = await import('lambda-baton'); const api = await import('@opentelemetry/api');`, ['--input-type=module']],
+  ])('nests spans made with the function’s own @opentelemetry/api under the invocation span (%s)', (_kind, imports, flags) => {
+    // The function's own copy of the API, beside the one bundled into ours.
+    const own = join(consumer, 'node_modules', '@opentelemetry', 'api');
+    if (!existsSync(own)) {
+      mkdirSync(join(consumer, 'node_modules', '@opentelemetry'), { recursive: true });
+      symlinkSync(join(ROOT, 'node_modules/@opentelemetry/api'), own, 'dir');
+    }
+    const script = `${imports}
+      const handler = withTracing(async () => {
+        const invocation = api.trace.getActiveSpan();
+        const child = api.trace.getTracer('mine').startSpan('work');
+        child.end();
+        return { invocation: invocation?.spanContext(), recording: invocation?.isRecording(), childParent: child.parentSpanContext?.spanId, childTrace: child.spanContext().traceId };
+      });
+      handler({}, { functionName: 'f', awsRequestId: 'r', invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:f', getRemainingTimeInMillis: () => 3000 })
+        .then((r) => process.stdout.write(JSON.stringify(r)));`;
+    const out = execFileSync(process.execPath, [...flags, '-e', script], { cwd: consumer, encoding: 'utf8', env: { PATH: process.env['PATH'], OTEL_TRACES_EXPORTER: 'none', AWS_LAMBDA_FUNCTION_NAME: 'f' } });
+    const result = JSON.parse(out) as { invocation?: { traceId: string; spanId: string }; recording?: boolean; childParent?: string; childTrace: string };
+    expect(result.recording).toBe(true);
+    expect(result.childParent).toBe(result.invocation?.spanId);
+    expect(result.childTrace).toBe(result.invocation?.traceId);
   });
 
   it('keeps everything but the exports map private', () => {
