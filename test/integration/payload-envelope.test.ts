@@ -4,26 +4,14 @@
  * object, left in strings and bytes the handler decodes itself, and never taken from a
  * payload's own `_baton` of another shape.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { withTracing } from '../../src/index.js';
-import { getTracing } from '../../src/tracer/provider.js';
-import { exportsAnswered } from '../support/exports.js';
+import { exportsAnswered, useTracedReceiver } from '../support/exports.js';
 import { loadEvent } from '../support/fixtures.js';
 import { lambdaContext } from '../support/lambda-context.js';
-import { startOtlpReceiver } from '../support/otlp-receiver.js';
-import type { OtlpReceiver } from '../support/otlp-receiver.js';
 
-let receiver: OtlpReceiver;
-
-beforeAll(async () => {
-  receiver = await startOtlpReceiver();
-  getTracing({ endpoint: receiver.url, protocol: 'http/json', serviceName: 'orders' }, {});
-});
-afterAll(() => receiver.close());
-beforeEach(async () => {
-  await exportsAnswered();
-  receiver.reset();
-});
+// The process's tracing, made once as at a cold start, exporting to a real receiver.
+const receiver = useTracedReceiver();
 
 /** Run a handler on `event`; what it saw (a deep copy), and the invocation span. */
 async function run(event: unknown): Promise<{ seen: any; span: { traceId: string; parentSpanId: string | undefined } | undefined }> {

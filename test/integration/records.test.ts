@@ -4,26 +4,15 @@
  * record's span is named apart from the batch's.
  */
 import { trace } from '@opentelemetry/api';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { withRecord, withTracing } from '../../src/index.js';
-import { getTracing } from '../../src/tracer/provider.js';
-import { exportsAnswered } from '../support/exports.js';
+import { exportsAnswered, useTracedReceiver } from '../support/exports.js';
 import { loadEvent } from '../support/fixtures.js';
 import { lambdaContext } from '../support/lambda-context.js';
-import { startOtlpReceiver } from '../support/otlp-receiver.js';
-import type { OtlpReceiver, ReceivedSpan } from '../support/otlp-receiver.js';
+import type { ReceivedSpan } from '../support/otlp-receiver.js';
 
-let receiver: OtlpReceiver;
-
-beforeAll(async () => {
-  receiver = await startOtlpReceiver();
-  getTracing({ endpoint: receiver.url, protocol: 'http/json', serviceName: 'orders' }, {});
-});
-afterAll(() => receiver.close());
-beforeEach(async () => {
-  await exportsAnswered();
-  receiver.reset();
-});
+// The process's tracing, made once as at a cold start, exporting to a real receiver.
+const receiver = useTracedReceiver();
 
 const CONSUMER = 5;
 

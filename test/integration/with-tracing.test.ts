@@ -1,26 +1,13 @@
 import { SpanStatusCode, context as contextApi, propagation, trace } from '@opentelemetry/api';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { withRecord, withTracing } from '../../src/index.js';
-import { getTracing } from '../../src/tracer/provider.js';
 import { loadEvent } from '../support/fixtures.js';
-import { exportsAnswered } from '../support/exports.js';
+import { exportsAnswered, useTracedReceiver } from '../support/exports.js';
 import { lambdaContext } from '../support/lambda-context.js';
-import { startOtlpReceiver } from '../support/otlp-receiver.js';
-import type { OtlpReceiver, ReceivedSpan } from '../support/otlp-receiver.js';
+import type { ReceivedSpan } from '../support/otlp-receiver.js';
 
-let receiver: OtlpReceiver;
-
-beforeAll(async () => {
-  receiver = await startOtlpReceiver();
-  // The process's tracer provider, made once as at a cold start, exporting to the receiver.
-  getTracing({ endpoint: receiver.url, protocol: 'http/json', serviceName: 'orders' }, {});
-});
-afterAll(() => receiver.close());
-beforeEach(async () => {
-  // A previous test's export may still be on its way: it must not count for this one.
-  await exportsAnswered();
-  receiver.reset();
-});
+// The process's tracing, made once as at a cold start, exporting to a real receiver.
+const receiver = useTracedReceiver();
 
 const SERVER = 2;
 const CONSUMER = 5;

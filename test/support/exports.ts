@@ -1,4 +1,5 @@
 import { trace } from '@opentelemetry/api';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { Context } from 'aws-lambda';
 import { resetDiagnostics, setDiagnosticSink } from '../../src/diagnostics.js';
 import { withTracing } from '../../src/index.js';
@@ -65,4 +66,30 @@ export async function startOrderFunction(options: BatonOptions, env: NodeJS.Proc
       resetDiagnostics();
     },
   };
+}
+
+/**
+ * For a test file: a real OTLP receiver on 127.0.0.1, and the process's tracing (made once, as
+ * at a cold start) exporting to it as OTLP/JSON. Before each test, a previous test's exports
+ * are answered and forgotten, so they do not count for this one. The receiver is returned as
+ * a stand-in that reaches the one started in `beforeAll`.
+ */
+export function useTracedReceiver(serviceName = 'orders'): OtlpReceiver {
+  let current: OtlpReceiver | undefined;
+  beforeAll(async () => {
+    current = await startOtlpReceiver();
+    getTracing({ endpoint: current.url, protocol: 'http/json', serviceName }, {});
+  });
+  afterAll(() => current?.close());
+  beforeEach(async () => {
+    await exportsAnswered();
+    current?.reset();
+  });
+  return new Proxy({} as OtlpReceiver, {
+    get(_target, key) {
+      if (current === undefined) throw new Error('the receiver starts in beforeAll');
+      const value: unknown = Reflect.get(current, key);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(current) : value;
+    },
+  });
 }
