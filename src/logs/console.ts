@@ -5,7 +5,7 @@ import { callWithJsonIds, canSwapStringify } from './json.js';
 import { textMessage } from './text.js';
 
 type LogMethod = (message?: unknown, ...params: unknown[]) => void;
-type Method = 'trace' | 'debug' | 'info' | 'warn' | 'error';
+type Method = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 
 /**
  * aws-lambda-ric's levels (LogPatch.js): a method below `AWS_LAMBDA_LOG_LEVEL` is a no-op
@@ -19,6 +19,8 @@ const METHODS: readonly (readonly [Method, number])[] = [
   ['info', 3],
   ['warn', 4],
   ['error', 5],
+  // Added by the runtime (LogPatch.js), beside Node's own methods.
+  ['fatal', 6],
 ];
 
 /** Process state on a global symbol: the package may be loaded twice (ESM and CommonJS builds, the layer's bundle). */

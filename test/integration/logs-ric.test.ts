@@ -51,6 +51,7 @@ function logAll() {
   console.error('failed:', err);
   console.debug('debug line');
   console.trace('trace line');
+  console.fatal('fatal line');
   console.log(circular);
   console.log(throwingToJSON);
   console.log(throwingGetter);
@@ -62,7 +63,7 @@ function logAll() {
   console.log('%j', nestedLog);
 }
 `;
-const LOG_ALL_COUNT = 17;
+const LOG_ALL_COUNT = 18;
 
 /** The handler body: every call, then lines after an await, in a timer, in a user's span and per record. */
 const WORK = `async (event) => {
@@ -303,9 +304,9 @@ suite('trace ids on console lines under aws-lambda-ric', () => {
         expect(line.ids, line.raw.slice(0, 300)).toEqual(idsOf(batch!));
         expect(line.requestId).toBe('req-logs-1');
       }
-      expect(inside.map((l) => l.level)).toEqual(['INFO', 'INFO', 'WARN', 'ERROR', 'ERROR', 'DEBUG', 'TRACE', ...Array(10).fill('INFO')]);
+      expect(inside.map((l) => l.level)).toEqual(['INFO', 'INFO', 'WARN', 'ERROR', 'ERROR', 'DEBUG', 'TRACE', 'FATAL', ...Array(10).fill('INFO')]);
       // The user's own JSON.stringify inside a toJSON is left alone.
-      if (format === 'json') expect(inside[14]?.message).toEqual({ inner: '{"timestamp":"t","level":"l","requestId":"r","message":"m"}' });
+      if (format === 'json') expect(inside[15]?.message).toEqual({ inner: '{"timestamp":"t","level":"l","requestId":"r","message":"m"}' });
 
       const byMessage = (text: string) => lines.filter((l) => typeof l.message === 'string' && l.message.includes(text));
       expect(byMessage('after await').map((l) => l.ids)).toEqual([idsOf(batch!)]);
@@ -350,10 +351,10 @@ suite('trace ids on console lines under aws-lambda-ric', () => {
     await receiver.waitForSpans(4);
     await untilWritten(ric);
     const lines = logLines(ric, 'json', 'telemetry');
-    expect(new Set(lines.map((l) => l.level))).toEqual(new Set(['WARN', 'ERROR']));
+    expect(new Set(lines.map((l) => l.level))).toEqual(new Set(['WARN', 'ERROR', 'FATAL']));
     const inside = lines.filter((l) => l.ids !== undefined);
-    // warn, error, error in logAll, then one warning per record.
-    expect(inside.map((l) => l.level)).toEqual(['WARN', 'ERROR', 'ERROR', 'WARN', 'WARN']);
+    // warn, error, error, fatal in logAll, then one warning per record.
+    expect(inside.map((l) => l.level)).toEqual(['WARN', 'ERROR', 'ERROR', 'FATAL', 'WARN', 'WARN']);
   });
 
   it('works through traced(middy()) the same way', async () => {
