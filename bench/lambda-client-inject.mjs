@@ -11,39 +11,18 @@
 //      without the SDK or the network.
 // Spans go to a BatchSpanProcessor with an exporter that discards them, so span recording is
 // counted and export (which runs off the call path) is not.
-import { build } from 'esbuild';
-import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { dirname, join } from 'node:path';
+import { importSource } from './lib.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const calls = Number(process.argv[2] ?? 5000);
 const warmup = 500;
 
 // --- Bundle ------------------------------------------------------------------
-const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const outfile = join(root, 'node_modules/.cache/lambda-baton-bench/lambda-client.mjs');
-mkdirSync(dirname(outfile), { recursive: true });
-await build({
-  stdin: {
-    contents: [
-      "export { instrumentLambdaClient, injectInvoke } from './src/clients/lambda.ts';",
-      "export { getTracing } from './src/tracer/provider.ts';",
-    ].join('\n'),
-    resolveDir: root,
-    loader: 'ts',
-  },
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
-  // As scripts/build.mjs: runtime dependencies and peers stay external.
-  external: [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})],
-  outfile,
-  logLevel: 'warning',
-});
-const { instrumentLambdaClient, injectInvoke, getTracing } = await import(pathToFileURL(outfile).href);
+const { instrumentLambdaClient, injectInvoke, getTracing } = await importSource('lambda-client', [
+  "export { instrumentLambdaClient } from './src/clients/index.ts';",
+  "export { injectInvoke } from './src/clients/lambda.ts';",
+  "export { getTracing } from './src/tracer/provider.ts';",
+]);
 const { InvokeCommand, LambdaClient } = await import('@aws-sdk/client-lambda');
 const { ROOT_CONTEXT, context, trace } = await import('@opentelemetry/api');
 

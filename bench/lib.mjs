@@ -87,3 +87,30 @@ export async function interleaved(variants, iterations, warmup, { turn = false }
   }
   return samples;
 }
+
+/**
+ * Our source modules, bundled by esbuild as the package build bundles them (runtime dependencies
+ * and peers external, so the benchmark's @opentelemetry/api and SDK are the ones it imports),
+ * and imported. `exports`: lines of `export { … } from './src/…'`.
+ */
+export async function importSource(name, exports) {
+  const { build } = await import('esbuild');
+  const { mkdirSync } = await import('node:fs');
+  const { dirname, join } = await import('node:path');
+  const { fileURLToPath, pathToFileURL } = await import('node:url');
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const outfile = join(root, `node_modules/.cache/lambda-baton-bench/${name}.mjs`);
+  mkdirSync(dirname(outfile), { recursive: true });
+  await build({
+    stdin: { contents: exports.join('\n'), resolveDir: root, loader: 'ts' },
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    external: [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})],
+    outfile,
+    logLevel: 'warning',
+  });
+  return import(pathToFileURL(outfile).href);
+}

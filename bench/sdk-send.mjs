@@ -16,35 +16,21 @@
 // Spans go to the processor with an exporter that discards them, flushed between blocks, so
 // span recording is counted and export (which runs off the call path) is not.
 // --readme writes the table into README.md between the sdk-bench markers.
-import { build } from 'esbuild';
 import { fork } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { importSource } from './lib.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const rounds = Math.max(20, Number(process.env.BENCH_SDK_ROUNDS ?? 60));
 const size = 40;
 const warmup = 300;
 
-const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const outfile = join(root, 'node_modules/.cache/lambda-baton-bench/sdk-clients.mjs');
-mkdirSync(dirname(outfile), { recursive: true });
-await build({
-  stdin: {
-    contents: ["export { instrumentClient } from './src/clients/index.ts';", "export { getTracing } from './src/tracer/provider.ts';"].join('\n'),
-    resolveDir: root,
-    loader: 'ts',
-  },
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
-  external: [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})],
-  outfile,
-  logLevel: 'warning',
-});
-const { instrumentClient, getTracing } = await import(pathToFileURL(outfile).href);
+const { instrumentClient, getTracing } = await importSource('sdk-clients', [
+  "export { instrumentClient } from './src/clients/index.ts';",
+  "export { getTracing } from './src/tracer/provider.ts';",
+]);
 const { SQSClient, SendMessageCommand, SendMessageBatchCommand } = await import('@aws-sdk/client-sqs');
 const { ROOT_CONTEXT, SpanKind, context, trace } = await import('@opentelemetry/api');
 
