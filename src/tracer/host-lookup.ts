@@ -1,9 +1,14 @@
-import { lookup as dnsLookup } from 'node:dns';
 import type { LookupAddress, LookupOptions } from 'node:dns';
 
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 /** The shape `net.connect`'s `lookup` option takes (https://nodejs.org/api/net.html#socketconnectoptions-connectlistener). */
 export type Lookup = (hostname: string, options: LookupOptions, callback: LookupCallback) => void;
+
+/**
+ * node:dns, loaded at the first lookup: the collector is most often `localhost` or an address,
+ * which need none (CollectorConnections), and loading it took about 1 ms of a cold start here.
+ */
+let dns: typeof import('node:dns') | undefined;
 
 /** How long a resolved address is used before the name is looked up again for a new connection. */
 const RESOLVED_FOR_MS = 60_000;
@@ -73,7 +78,8 @@ export class HostLookup {
       release(error, []);
     }, this.giveUpMs);
     giveUp.unref();
-    dnsLookup(hostname, { all: true }, (error, addresses) => {
+    dns ??= process.getBuiltinModule('node:dns');
+    dns.lookup(hostname, { all: true }, (error, addresses) => {
       clearTimeout(giveUp);
       this.inFlight = undefined;
       if (error === null && addresses.length > 0) {

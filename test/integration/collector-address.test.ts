@@ -1,35 +1,36 @@
+import { createRequire } from 'node:module';
 import { Socket } from 'node:net';
 import type { SocketConnectOpts } from 'node:net';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CollectorConnections, isAddressLiteral } from '../../src/tracer/collector-connections.js';
 
+// The module object the code under test looks up through (process.getBuiltinModule), not an ES module namespace.
+const dns = createRequire(import.meta.url)('node:dns') as typeof import('node:dns');
+
 /*
- * The collector's name resolves through node:dns, mocked here so that what a name resolves to
- * does not depend on the machine's /etc/hosts: `one.test` has one address, `two.test` two
- * (IPv4 first, as the server listens on 127.0.0.1 only), `localhost` resolves to 127.0.0.2.
+ * The collector's name resolves through node:dns, whose lookup is replaced here so that what a
+ * name resolves to does not depend on the machine's /etc/hosts: `one.test` has one address,
+ * `two.test` two (IPv4 first, as the server listens on 127.0.0.1 only), `localhost` resolves to
+ * 127.0.0.2. Other names resolve as usual.
  */
-vi.mock('node:dns', async (importOriginal) => {
-  const dns = await importOriginal<typeof import('node:dns')>();
-  const table: Record<string, { address: string; family: number }[]> = {
-    // Where a collector that is not on 127.0.0.1 is found by name (Linux routes all of 127/8 to lo).
-    localhost: [{ address: '127.0.0.2', family: 4 }],
-    'one.test': [{ address: '127.0.0.1', family: 4 }],
-    'two.test': [
-      { address: '127.0.0.1', family: 4 },
-      { address: '::1', family: 6 },
-    ],
-  };
-  const lookup = (hostname: string, options: unknown, callback: (error: NodeJS.ErrnoException | null, addresses: unknown) => void): void => {
-    const addresses = table[hostname];
-    if (addresses === undefined) {
-      (dns.lookup as unknown as (h: string, o: unknown, c: unknown) => void)(hostname, options, callback);
-      return;
-    }
+const TABLE: Record<string, { address: string; family: number }[]> = {
+  // Where a collector that is not on 127.0.0.1 is found by name (Linux routes all of 127/8 to lo).
+  localhost: [{ address: '127.0.0.2', family: 4 }],
+  'one.test': [{ address: '127.0.0.1', family: 4 }],
+  'two.test': [
+    { address: '127.0.0.1', family: 4 },
+    { address: '::1', family: 6 },
+  ],
+};
+const realLookup = dns.lookup;
+beforeEach(() => {
+  vi.spyOn(dns, 'lookup').mockImplementation(((hostname: string, options: unknown, callback: (error: NodeJS.ErrnoException | null, addresses: unknown) => void) => {
+    const addresses = TABLE[hostname];
+    if (addresses === undefined) return (realLookup as unknown as (h: string, o: unknown, c: unknown) => void)(hostname, options, callback);
     process.nextTick(() => callback(null, addresses));
-  };
-  return { ...dns, lookup, default: { ...dns, lookup } };
+  }) as unknown as typeof dns.lookup);
 });
 
 const cleanup: (() => unknown)[] = [];
