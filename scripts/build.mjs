@@ -60,16 +60,16 @@ const checkInputs = (api) => (result) => {
  * In the ES module builds, Node's built-ins are taken with process.getBuiltinModule (Node
  * 20.16, 22.3), not imported: an `import` of a built-in makes its module namespace, which reads
  * every export, and reading some of them loads more of Node (node:dns's `promises`, node:util's
- * lazily loaded helpers). Measured in fresh processes, importing the five below loaded 34
+ * lazily loaded helpers). Measured in fresh processes, importing these and node:dns loaded 34
  * internal modules on Node 20, 45 on 22 and 48 on 24; getBuiltinModule loaded 27 or 28. Only the
  * names the bundle uses are read. A name missing from this list fails the build (no matching
  * export), and so does any warning (a namespace read of a name not listed).
  */
-const BUILTIN_NAMES = { util: ['format', 'inspect'], async_hooks: ['AsyncLocalStorage'], events: ['EventEmitter'], net: ['connect'], dns: ['lookup'] };
+const BUILTIN_NAMES = { util: ['format', 'inspect'], async_hooks: ['AsyncLocalStorage'], events: ['EventEmitter'], net: ['connect'] };
 const builtinsByGetter = {
   name: 'builtins-by-getter',
   setup(b) {
-    b.onResolve({ filter: /^(node:)?(util|async_hooks|events|net|dns)$/ }, (args) => ({ path: args.path.replace(/^node:/, ''), namespace: 'builtin' }));
+    b.onResolve({ filter: new RegExp(`^(node:)?(${Object.keys(BUILTIN_NAMES).join('|')})$`) }, (args) => ({ path: args.path.replace(/^node:/, ''), namespace: 'builtin' }));
     b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({
       contents: [`const m = process.getBuiltinModule('node:${args.path}');`, ...BUILTIN_NAMES[args.path].map((name) => `export const ${name} = m.${name};`)].join('\n'),
       loader: 'js',
