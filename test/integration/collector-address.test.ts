@@ -80,27 +80,32 @@ function connectionsTo(url: string): CollectorConnections {
   return connections;
 }
 
+/**
+ * The connects made when `url`'s connections are opened ahead of the first export, as at a cold
+ * start (prepare), left a moment to resolve or be refused, and then used for one export, which
+ * must be answered.
+ */
+async function connectsOfPreparedExport(url: string): Promise<{ host?: string; lookup: boolean }[]> {
+  return connectsDuring(async () => {
+    const connections = connectionsTo(url);
+    connections.prepare();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await post(connections)).toBe(200);
+  });
+}
+
 describe('connecting to a collector by name', () => {
   it('connects to the address of a name that resolved to one, not by the name (net would test the name against its IPv6 pattern)', async () => {
     const { port, requests } = await collector();
-    const seen = await connectsDuring(async () => {
-      const connections = connectionsTo(`http://one.test:${port}/v1/traces`);
-      connections.prepare(); // resolves the name, then opens the connection ahead of the first export
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      expect(await post(connections)).toBe(200);
-    });
+    // prepare() resolves the name, then opens the connection ahead of the first export.
+    const seen = await connectsOfPreparedExport(`http://one.test:${port}/v1/traces`);
     expect(seen).toEqual([{ host: '127.0.0.1', lookup: false }]);
     expect(requests()).toBe(1);
   });
 
   it('keeps net’s own lookup for a name with several addresses, so that each is tried in turn', async () => {
     const { port } = await collector();
-    const seen = await connectsDuring(async () => {
-      const connections = connectionsTo(`http://two.test:${port}/v1/traces`);
-      connections.prepare();
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      expect(await post(connections)).toBe(200);
-    });
+    const seen = await connectsOfPreparedExport(`http://two.test:${port}/v1/traces`);
     expect(seen).toEqual([{ host: 'two.test', lookup: true }]);
   });
 
@@ -125,23 +130,15 @@ describe('connecting to a collector by name', () => {
 describe('connecting to a collector at localhost', () => {
   it('connects to 127.0.0.1 with no lookup: localhost is the loopback address (RFC 6761)', async () => {
     const { port, requests } = await collector();
-    const seen = await connectsDuring(async () => {
-      const connections = connectionsTo(`http://localhost:${port}/v1/traces`);
-      connections.prepare();
-      expect(await post(connections)).toBe(200);
-    });
+    const seen = await connectsOfPreparedExport(`http://localhost:${port}/v1/traces`);
     expect(seen).toEqual([{ host: '127.0.0.1', lookup: false }]);
     expect(requests()).toBe(1);
   });
 
   it('looks the name up once 127.0.0.1 refuses, and reaches the collector where the name leads', async () => {
     const { port, requests } = await collector('127.0.0.2');
-    const seen = await connectsDuring(async () => {
-      const connections = connectionsTo(`http://localhost:${port}/v1/traces`);
-      connections.prepare(); // refused at 127.0.0.1: nothing listens there
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      expect(await post(connections)).toBe(200);
-    });
+    // prepare()'s connection is refused at 127.0.0.1: nothing listens there.
+    const seen = await connectsOfPreparedExport(`http://localhost:${port}/v1/traces`);
     expect(seen).toEqual([
       { host: '127.0.0.1', lookup: false },
       { host: 'localhost', lookup: true },
