@@ -1,9 +1,9 @@
 import { SpanKind } from '@opentelemetry/api';
 import { ATTR_CLOUD_REGION } from '@opentelemetry/semantic-conventions/incubating';
-import { isObject } from '../triggers/shape.js';
+import { isObject, lastSegment } from '../triggers/shape.js';
 import type { Json } from '../triggers/shape.js';
 import { byteLength, envelopeIn } from './envelope.js';
-import { entries, lastSegment, messageId, sendSpan } from './messaging.js';
+import { entries, messageId, sendSpan } from './messaging.js';
 import { failedEntries } from './sdk.js';
 import type { CommandSpec, SdkService } from './sdk.js';
 
@@ -33,7 +33,7 @@ export function entrySize(entry: unknown): number {
 
 /** The bus the entries go to, when they all name the same one; `default` when none does. */
 function busName(list: readonly unknown[]): string | undefined {
-  const names = new Set(list.map((e) => lastSegment(isObject(e) ? (e['EventBusName'] ?? 'default') : 'default', /\//)));
+  const names = new Set(list.map((e) => lastSegment(isObject(e) ? (e['EventBusName'] ?? 'default') : 'default', '/')));
   return names.size === 1 ? [...names][0] : undefined;
 }
 

@@ -1,9 +1,9 @@
 import { SpanKind } from '@opentelemetry/api';
 import { ATTR_AWS_KINESIS_STREAM_NAME, ATTR_CLOUD_REGION } from '@opentelemetry/semantic-conventions/incubating';
-import { isObject } from '../triggers/shape.js';
+import { isObject, lastSegment } from '../triggers/shape.js';
 import type { Json } from '../triggers/shape.js';
 import { byteLength, envelopeIn } from './envelope.js';
-import { entries, lastSegment, messageId, sendSpan } from './messaging.js';
+import { entries, messageId, sendSpan } from './messaging.js';
 import { failedEntries } from './sdk.js';
 import type { CommandSpec, SdkService } from './sdk.js';
 
@@ -20,7 +20,7 @@ export const PUT_RECORDS_MAX_BYTES = 5 * 1_048_576;
 
 function streamName(input: Json): string | undefined {
   const name = input['StreamName'];
-  return typeof name === 'string' && name !== '' ? name : lastSegment(input['StreamARN'], /\//);
+  return typeof name === 'string' && name !== '' ? name : lastSegment(input['StreamARN'], '/');
 }
 
 function streamSpan(input: Json, count: number): ReturnType<typeof sendSpan> {

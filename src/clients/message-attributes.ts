@@ -80,7 +80,7 @@ function fieldBytes(field: AttributeField): number {
 }
 
 /** A message's size against the limit: body plus every attribute. */
-export function messageBytes(body: unknown, attributes: unknown): number {
+function messageBytes(body: unknown, attributes: unknown): number {
   let bytes = valueBytes(body);
   if (isObject(attributes)) for (const [name, attribute] of Object.entries(attributes)) bytes += attributeBytes(name, attribute);
   return bytes;
@@ -92,7 +92,7 @@ export interface BatchRoom {
 }
 
 /** The room a batch leaves, for `sizes` of its entries. */
-export function batchRoom(sizes: readonly number[], limit: number = MAX_MESSAGE_BYTES): BatchRoom {
+function batchRoom(sizes: readonly number[], limit: number = MAX_MESSAGE_BYTES): BatchRoom {
   return { bytes: limit - sizes.reduce((a, b) => a + b, 0) };
 }
 
@@ -103,6 +103,17 @@ export type AttributesResult =
   | { readonly kind: 'caller-set' }
   /** Not even the identity field fits: nothing is written. */
   | { readonly kind: 'no-room' };
+
+/**
+ * A batch's entries, each object entry replaced by `write(entry, room)`: `room` carries the
+ * room the whole batch shares (its total is limited like one message's size) and the entry's
+ * own size, counted once here. `bodyKey` names the entry's body (`MessageBody`, `Message`).
+ */
+export function eachEntryWithRoom(list: readonly unknown[], bodyKey: string, write: (entry: Json, room: EntryRoom) => Json): unknown[] {
+  const sizes = list.map((e) => (isObject(e) ? messageBytes(e[bodyKey], e['MessageAttributes']) : 0));
+  const batch = batchRoom(sizes);
+  return list.map((entry, i) => (isObject(entry) ? write(entry, { batch, size: sizes[i] }) : entry));
+}
 
 /** What a batch entry's caller already knows: the batch's shared room and the entry's size. */
 export interface EntryRoom {

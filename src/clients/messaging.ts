@@ -38,14 +38,6 @@ export function messageId(span: Span, id: unknown): void {
   if (typeof id === 'string' && id !== '') span.setAttribute(ATTR_MESSAGING_MESSAGE_ID, id);
 }
 
-/** The last segment of an ARN or URL path: `arn:aws:sns:…:orders` → `orders`. */
-export function lastSegment(value: unknown, separator: RegExp): string | undefined {
-  if (typeof value !== 'string' || value === '') return undefined;
-  const parts = value.split(separator);
-  const last = parts[parts.length - 1];
-  return last === undefined || last === '' ? undefined : last;
-}
-
 /** The entries of a batch input, or none. */
 export function entries(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [];

@@ -1,11 +1,11 @@
 import { SpanKind } from '@opentelemetry/api';
 import { ATTR_AWS_SNS_TOPIC_ARN, ATTR_CLOUD_REGION, MESSAGING_SYSTEM_VALUE_AWS_SNS } from '@opentelemetry/semantic-conventions/incubating';
 import { diagnose } from '../diagnostics.js';
-import { isObject } from '../triggers/shape.js';
+import { arnName } from '../triggers/shape.js';
 import type { Json } from '../triggers/shape.js';
-import { attributeFields, batchRoom, messageBytes, withAttributes } from './message-attributes.js';
+import { attributeFields, eachEntryWithRoom, withAttributes } from './message-attributes.js';
 import type { AttributeField, EntryRoom } from './message-attributes.js';
-import { entries, lastSegment, messageId, sendSpan } from './messaging.js';
+import { entries, messageId, sendSpan } from './messaging.js';
 import { failedEntries } from './sdk.js';
 import type { CommandSpec, SdkService } from './sdk.js';
 
@@ -21,7 +21,7 @@ import type { CommandSpec, SdkService } from './sdk.js';
  */
 
 function topicName(input: Json): string | undefined {
-  return lastSegment(input['TopicArn'] ?? input['TargetArn'], /:/);
+  return arnName(input['TopicArn'] ?? input['TargetArn']);
 }
 
 function withContext(message: Json, fields: readonly AttributeField[], entry?: EntryRoom): Json {
@@ -59,9 +59,7 @@ const publishBatch: CommandSpec = {
     if (list.length === 0) return input;
     const fields = attributeFields(send.fields(), 'Binary');
     // "The total aggregate size of all messages in a single PublishBatch request can't exceed 262,144 bytes" (PublishBatch API reference).
-    const sizes = list.map((e) => (isObject(e) ? messageBytes(e['Message'], e['MessageAttributes']) : 0));
-    const batch = batchRoom(sizes);
-    return { ...input, PublishBatchRequestEntries: list.map((entry, i) => (isObject(entry) ? withContext(entry, fields, { batch, size: sizes[i] }) : entry)) };
+    return { ...input, PublishBatchRequestEntries: eachEntryWithRoom(list, 'Message', (entry, room) => withContext(entry, fields, room)) };
   },
   end: (span, output) => {
     const failed = entries(output['Failed']).length;

@@ -1,11 +1,11 @@
 import { SpanKind } from '@opentelemetry/api';
 import { ATTR_AWS_SQS_QUEUE_URL, ATTR_CLOUD_REGION, MESSAGING_SYSTEM_VALUE_AWS_SQS } from '@opentelemetry/semantic-conventions/incubating';
 import { diagnose } from '../diagnostics.js';
-import { isObject } from '../triggers/shape.js';
+import { isObject, lastSegment } from '../triggers/shape.js';
 import type { Json } from '../triggers/shape.js';
-import { attributeFields, batchRoom, messageBytes, withAttributes } from './message-attributes.js';
+import { attributeFields, eachEntryWithRoom, withAttributes } from './message-attributes.js';
 import type { AttributeField, EntryRoom } from './message-attributes.js';
-import { entries, lastSegment, messageId, sendSpan } from './messaging.js';
+import { entries, messageId, sendSpan } from './messaging.js';
 import { failedEntries } from './sdk.js';
 import type { CommandSpec, SdkService, SendContext } from './sdk.js';
 
@@ -21,7 +21,7 @@ import type { CommandSpec, SdkService, SendContext } from './sdk.js';
 const AWS_TRACE_HEADER = 'AWSTraceHeader';
 
 function queueName(url: unknown): string | undefined {
-  return lastSegment(url, /\//);
+  return lastSegment(url, '/');
 }
 
 /** One message with the context written into it; the caller's object is not changed. */
@@ -62,9 +62,7 @@ const sendMessageBatch: CommandSpec = {
     if (list.length === 0) return input;
     const fields = attributeFields(send.fields(), 'String');
     // The batch's total is limited like one message's size (SendMessageBatch API reference).
-    const sizes = list.map((e) => (isObject(e) ? messageBytes(e['MessageBody'], e['MessageAttributes']) : 0));
-    const batch = batchRoom(sizes);
-    return { ...input, Entries: list.map((entry, i) => (isObject(entry) ? withContext(entry, send, fields, { batch, size: sizes[i] }) : entry)) };
+    return { ...input, Entries: eachEntryWithRoom(list, 'MessageBody', (entry, room) => withContext(entry, send, fields, room)) };
   },
   end: (span, output) => {
     const failed = entries(output['Failed']).length;

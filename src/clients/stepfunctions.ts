@@ -1,9 +1,10 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions';
 import { ATTR_AWS_STEP_FUNCTIONS_STATE_MACHINE_ARN, ATTR_CLOUD_REGION } from '@opentelemetry/semantic-conventions/incubating';
+import { arnName } from '../triggers/shape.js';
 import type { Json } from '../triggers/shape.js';
 import { envelopeIn } from './envelope.js';
-import { lastSegment, messageId, sendSpan } from './messaging.js';
+import { messageId, sendSpan } from './messaging.js';
 import type { CommandSpec, SdkService } from './sdk.js';
 
 /**
@@ -17,7 +18,7 @@ export const INPUT_MAX_BYTES = 262_144;
 
 function startSpan(input: Json): ReturnType<typeof sendSpan> {
   const arn = input['stateMachineArn'];
-  return sendSpan('aws.step_functions', 'start', lastSegment(arn, /:/), 1, typeof arn === 'string' ? { [ATTR_AWS_STEP_FUNCTIONS_STATE_MACHINE_ARN]: arn } : {});
+  return sendSpan('aws.step_functions', 'start', arnName(arn), 1, typeof arn === 'string' ? { [ATTR_AWS_STEP_FUNCTIONS_STATE_MACHINE_ARN]: arn } : {});
 }
 
 function injectInput(input: Json, fields: Record<string, string>): Json {

@@ -19,11 +19,16 @@ export function records(event: unknown): unknown[] {
   return Array.isArray(list) ? list : [];
 }
 
-/** The last `:`-separated segment of an ARN: a queue, topic or function name. */
+/** What follows the last `separator` (the whole string if there is none); undefined when that is empty. */
+export function lastSegment(value: unknown, separator: ':' | '/'): string | undefined {
+  const whole = text(value);
+  if (whole === undefined || whole === '') return undefined;
+  return whole.slice(whole.lastIndexOf(separator) + 1) || undefined;
+}
+
+/** The last `:`-separated segment of an ARN: a queue, topic, state machine or function name. */
 export function arnName(arn: unknown): string | undefined {
-  const value = text(arn);
-  if (value === undefined || value === '') return undefined;
-  return value.slice(value.lastIndexOf(':') + 1) || undefined;
+  return lastSegment(arn, ':');
 }
 
 /**
