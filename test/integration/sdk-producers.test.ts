@@ -20,8 +20,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Message, MessageAttributeValue } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { ROOT_CONTEXT, context as contextApi, createTraceState, defaultTextMapGetter, propagation, trace } from '@opentelemetry/api';
-import type { Context as OtelContext } from '@opentelemetry/api';
+import { ROOT_CONTEXT, context as contextApi, defaultTextMapGetter, propagation, trace } from '@opentelemetry/api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { resetDiagnostics, setDiagnosticSink } from '../../src/diagnostics.js';
 import { instrumentClient, withTracing } from '../../src/index.js';
@@ -37,6 +36,7 @@ import { lambdaContext } from '../support/lambda-context.js';
 import { startMoto } from '../support/moto.js';
 import type { Moto } from '../support/moto.js';
 import { startOtlpReceiver, traceparentOf } from '../support/otlp-receiver.js';
+import { messageSize, parentWith } from '../support/producers.js';
 import type { OtlpReceiver, ReceivedSpan } from '../support/otlp-receiver.js';
 
 const PRODUCER = 4;
@@ -157,29 +157,10 @@ function expectParentedBy(extraction: Extraction, producer: ReceivedSpan, count:
   }
 }
 
-/** A parent context with a tracestate and a baggage entry of the given sizes. */
-function parentWith(tracestateBytes: number, baggageBytes: number): OtelContext {
-  let ctx = trace.setSpanContext(ROOT_CONTEXT, {
-    traceId: '0af7651916cd43dd8448eb211c80319c',
-    spanId: 'b7ad6b7169203331',
-    traceFlags: 1,
-    isRemote: true,
-    ...(tracestateBytes > 0 ? { traceState: createTraceState(`v=${'t'.repeat(tracestateBytes)}`) } : {}),
-  });
-  if (baggageBytes > 0) ctx = propagation.setBaggage(ctx, propagation.createBaggage({ tenant: { value: 'b'.repeat(baggageBytes) } }));
-  return ctx;
-}
-
 function attributes(count: number): Record<string, MessageAttributeValue> {
   return Object.fromEntries(Array.from({ length: count }, (_, i) => [`a${i}`, { DataType: 'String', StringValue: `value ${i}` }]));
 }
 
-/** A message's size as SQS and SNS count it: body plus every attribute's name, type and value. */
-function messageSize(body: string, attrs: Record<string, { DataType?: string; StringValue?: string }> | undefined): number {
-  let size = Buffer.byteLength(body);
-  for (const [name, value] of Object.entries(attrs ?? {})) size += Buffer.byteLength(name) + Buffer.byteLength(value.DataType ?? '') + Buffer.byteLength(value.StringValue ?? '');
-  return size;
-}
 
 const sentJson = (operation: string): any => JSON.parse(moto.last(operation)!.body.toString('utf8'));
 
