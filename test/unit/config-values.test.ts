@@ -3,18 +3,13 @@
  * naming the option (or the variable) as written and quoting the value given, and the default.
  */
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config.js';
 import type { BatonConfig, BatonOptions } from '../../src/config.js';
-import { resetDiagnostics, setDiagnosticSink } from '../../src/diagnostics.js';
+import { resetDiagnostics } from '../../src/diagnostics.js';
+import { useDiagnostics } from '../support/diagnostics.js';
 
-const diagnostics: string[] = [];
-beforeEach(() => {
-  diagnostics.length = 0;
-  resetDiagnostics();
-  setDiagnosticSink((line) => diagnostics.push(line));
-});
-afterEach(() => resetDiagnostics());
+const diagnostics = useDiagnostics();
 
 const PROPAGATORS = 'tracecontext, baggage, b3, b3multi, xray, xray-lambda, datadog, none';
 const SAMPLERS = 'always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio';

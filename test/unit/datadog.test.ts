@@ -1,8 +1,8 @@
 import { ROOT_CONTEXT, TraceFlags, createTraceState, trace } from '@opentelemetry/api';
 import type { Context, SpanContext, TextMapGetter } from '@opentelemetry/api';
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { resetDiagnostics, setDiagnosticSink } from '../../src/diagnostics.js';
+import { describe, expect, it } from 'vitest';
+
 import { inspectEvent } from '../../src/inspect.js';
 import type { InspectResult } from '../../src/inspect.js';
 import {
@@ -18,6 +18,7 @@ import { resolveConfig } from '../../src/config.js';
 import { createPropagation } from '../../src/propagation/propagators.js';
 import type { PropagatorName } from '../../src/propagation/propagators.js';
 import { loadEvent } from '../support/fixtures.js';
+import { useDiagnostics } from '../support/diagnostics.js';
 
 /*
  * Datadog's propagation (dd-trace-js packages/dd-trace/src/opentracing/propagation/text_map.js):
@@ -29,16 +30,7 @@ const hexOf = (decimal: string | bigint | number): string => BigInt(decimal).toS
 const decOf = (hex: string): string => BigInt(`0x${hex}`).toString();
 const UINT64_MAX = (1n << 64n) - 1n;
 
-let diagnostics: string[] = [];
-beforeEach(() => {
-  diagnostics = [];
-  resetDiagnostics();
-  setDiagnosticSink((line) => diagnostics.push(line));
-});
-afterEach(() => {
-  setDiagnosticSink((line) => console.warn(line));
-  resetDiagnostics();
-});
+const diagnostics = useDiagnostics();
 
 /** Inspect, and fail if extraction only survived through its catch-all. */
 function inspect(event: unknown, options: { propagators?: PropagatorName[] } = {}, context: object = {}): InspectResult {

@@ -1,14 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config.js';
-import { resetDiagnostics, setDiagnosticSink } from '../../src/diagnostics.js';
+import { useDiagnostics } from '../support/diagnostics.js';
 
-const diagnostics: string[] = [];
-beforeEach(() => {
-  diagnostics.length = 0;
-  resetDiagnostics();
-  setDiagnosticSink((line) => diagnostics.push(line));
-});
-afterEach(() => resetDiagnostics());
+const diagnostics = useDiagnostics();
 
 describe('exportWait', () => {
   it('defaults to sent for the collector extension on localhost', () => {

@@ -1,8 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { resetDiagnostics, setDiagnosticSink } from '../../src/diagnostics.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+
 import { inspectEvent } from '../../src/inspect.js';
 import type { InspectResult } from '../../src/inspect.js';
 import { loadContext, loadEvent } from '../support/fixtures.js';
+import { useDiagnostics } from '../support/diagnostics.js';
 
 /*
  * Events are input, and some input is hostile or broken: huge, deep, not what it claims to
@@ -14,19 +15,11 @@ const TRACEPARENT = '00-0d010003000100000000000000000001-0d01000300010001-01';
 const OTHER_TRACEPARENT = '00-0d0100030001000000000000000000ff-0d010003000100ff-01';
 const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
 
-let diagnostics: string[] = [];
+const diagnostics = useDiagnostics();
 let prototypeNames: string[] = [];
 
 beforeEach(() => {
-  diagnostics = [];
-  resetDiagnostics();
-  setDiagnosticSink((line) => diagnostics.push(line));
   prototypeNames = Object.getOwnPropertyNames(Object.prototype).sort();
-});
-
-afterEach(() => {
-  setDiagnosticSink((line) => console.warn(line));
-  resetDiagnostics();
 });
 
 /** Inspect, and fail if extraction only survived through its catch-all. */

@@ -1,11 +1,12 @@
 import { readdirSync } from 'node:fs';
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { resetDiagnostics, setDiagnosticSink } from '../../src/diagnostics.js';
+import { describe, expect, it } from 'vitest';
+import { resetDiagnostics } from '../../src/diagnostics.js';
 import { inspectEvent } from '../../src/inspect.js';
 import type { InspectResult, InspectedContext } from '../../src/inspect.js';
 import { TRIGGERS } from '../../src/triggers/index.js';
 import { EVENTS_DIR, loadContext, loadEvent, triggerFolders } from '../support/fixtures.js';
+import { useDiagnostics } from '../support/diagnostics.js';
 
 /*
  * Parsing code gets property-based tests (style.md, "Tests"): events are input, so any value
@@ -36,19 +37,11 @@ const VALID_TRACEPARENT = '00-0a020003000100000000000000000001-0a02000300010001-
 // ---------------------------------------------------------------- checks
 
 /** The diagnostics emitted during a run: the catch-all in extraction must never be what saves us. */
-let diagnostics: string[] = [];
-beforeEach(() => {
-  diagnostics = [];
-  setDiagnosticSink((line) => diagnostics.push(line));
-});
-afterEach(() => {
-  setDiagnosticSink((line) => console.warn(line));
-  resetDiagnostics();
-});
+const diagnostics = useDiagnostics();
 
 function inspect(event: unknown, context: object = {}, env: NodeJS.ProcessEnv = {}): InspectResult {
   resetDiagnostics();
-  diagnostics = [];
+  diagnostics.length = 0;
   const result = inspectEvent(event, context, env);
   const failures = diagnostics.filter((line) => line.includes('could not read the trace context'));
   if (failures.length > 0) throw new Error(`extraction threw and was caught: ${failures.join('; ')}`);

@@ -1,13 +1,14 @@
 import { ROOT_CONTEXT, baggageEntryMetadataFromString, defaultTextMapGetter, defaultTextMapSetter, propagation, trace } from '@opentelemetry/api';
 import { W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { resetDiagnostics, setDiagnosticSink } from '../../src/diagnostics.js';
+import { describe, expect, it } from 'vitest';
+
 import { inspectEvent } from '../../src/inspect.js';
 import { BAGGAGE_MAX_BYTES, SpecBaggagePropagator } from '../../src/propagation/baggage.js';
 import { createPropagation } from '../../src/propagation/propagators.js';
 import { LineageXRayPropagator } from '../../src/propagation/xray.js';
 import { loadEvent } from '../support/fixtures.js';
+import { useDiagnostics } from '../support/diagnostics.js';
 
 // The three formats in apigw-http/all-formats.json name three different spans.
 const W3C = { traceId: '0a020003000500000000000000000001', spanId: '0a02000300050001' };
@@ -18,16 +19,7 @@ const TRACEPARENT = '00-0e010003000100000000000000000001-0e01000300010001-01';
 const ENV_XRAY = 'Root=1-0e01a7a7-000100000000000000000001;Parent=0e01a7a700010001;Sampled=0;Lineage=a87bd80c:3';
 const ENV_SPAN = { traceId: '0e01a7a7000100000000000000000001', spanId: '0e01a7a700010001' };
 
-let diagnostics: string[] = [];
-beforeEach(() => {
-  diagnostics = [];
-  resetDiagnostics();
-  setDiagnosticSink((line) => diagnostics.push(line));
-});
-afterEach(() => {
-  setDiagnosticSink((line) => console.warn(line));
-  resetDiagnostics();
-});
+const diagnostics = useDiagnostics();
 
 /** An HTTP API event whose only context is `headers`. */
 function httpEvent(headers: Record<string, unknown>): any {

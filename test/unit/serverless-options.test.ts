@@ -6,22 +6,17 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config.js';
 import type { BatonOptions } from '../../src/config.js';
-import { resetDiagnostics, setDiagnosticSink } from '../../src/diagnostics.js';
+import { resetDiagnostics } from '../../src/diagnostics.js';
 import { OPTIONS } from '../../src/options.js';
 import type { OptionRow } from '../../src/options.js';
 import { OPTIONS_SCHEMA, environmentFor, validateOptions } from '../../src/serverless/options.js';
 import type { BatonPluginOptions } from '../../src/serverless/options.js';
+import { useDiagnostics } from '../support/diagnostics.js';
 
-const diagnostics: string[] = [];
-beforeEach(() => {
-  diagnostics.length = 0;
-  resetDiagnostics();
-  setDiagnosticSink((line) => diagnostics.push(line));
-});
-afterEach(() => resetDiagnostics());
+const diagnostics = useDiagnostics();
 
 describe('the plugin checks options against the schema', () => {
   it.each([
