@@ -94,7 +94,7 @@ export class CollectorConnections {
 
   post(exchange: Exchange): void {
     if (this.connector === undefined) {
-      this.connecting ??= tlsConnector(this.host);
+      this.connecting ??= tlsConnector(isAddressLiteral(this.target.url.hostname) ? undefined : this.host);
       void this.connecting.then(
         (connector) => {
           this.connector = connector;
@@ -211,10 +211,10 @@ export function isAddressLiteral(hostname: string): boolean {
   return hostname.startsWith('[') || /^\d+\.\d+\.\d+\.\d+$/.test(hostname);
 }
 
-async function tlsConnector(servername: string): Promise<Connect> {
+/** `servername`: the name sent for SNI; undefined for an IP address, which SNI does not carry (RFC 6066, section 3). */
+async function tlsConnector(servername: string | undefined): Promise<Connect> {
   const tls = await import('node:tls');
-  const ip = /^[\d.]+$|:/.test(servername);
-  return (port, host, lookup) => tls.connect({ port, host, ...(ip ? {} : { servername }), ...(lookup === undefined ? {} : { lookup }) } satisfies TlsOptions);
+  return (port, host, lookup) => tls.connect({ port, host, ...(servername === undefined ? {} : { servername }), ...(lookup === undefined ? {} : { lookup }) } satisfies TlsOptions);
 }
 
 interface ConnectionEvents {
