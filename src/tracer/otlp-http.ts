@@ -1,10 +1,11 @@
 import { ExportResultCode } from '@opentelemetry/core';
 import type { ExportResult } from '@opentelemetry/core';
-import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import type { ExportWait, OtlpProtocol } from '../config.js';
 import { diagnose } from '../diagnostics.js';
 import { CollectorConnections } from './collector-connections.js';
+import { encodeTraceRequest } from './otlp-protobuf.js';
 
 export interface OtlpHttpOptions {
   readonly url: string;
@@ -39,7 +40,8 @@ const RETRYABLE = new Set([429, 502, 503, 504]);
 const SUCCESS: ExportResult = Object.freeze({ code: ExportResultCode.SUCCESS });
 
 /**
- * OTLP/HTTP with OpenTelemetry's own serializers, over kept-alive connections.
+ * OTLP/HTTP over kept-alive connections: protobuf by otlp-protobuf.ts (the bytes OpenTelemetry's
+ * serializer writes), JSON by OpenTelemetry's serializer.
  *
  * Why not `@opentelemetry/exporter-trace-otlp-*`: a Lambda exports once per invocation while
  * the caller waits, to a collector on localhost. Their transport (retry loop, promise queue,
@@ -58,8 +60,7 @@ export class OtlpHttpExporter implements SpanExporter {
 
   constructor(private readonly options: OtlpHttpOptions) {
     const json = options.protocol === 'http/json';
-    const serializer = json ? JsonTraceSerializer : ProtobufTraceSerializer;
-    this.serialize = (spans) => serializer.serializeRequest(spans);
+    this.serialize = json ? (spans) => JsonTraceSerializer.serializeRequest(spans) : encodeTraceRequest;
     this.connections = new CollectorConnections({
       url: new URL(options.url),
       headers: { ...options.headers, 'content-type': json ? 'application/json' : 'application/x-protobuf' },
