@@ -51,12 +51,18 @@ class Writer {
   /** A varint of a non-negative integer below 2^32, the only kind tags and lengths are. */
   uint32(value: number): void {
     this.room(5);
-    let v = value >>> 0;
+    this.pos = this.varintAt(this.pos, value >>> 0);
+  }
+
+  /** Writes `value` (below 2^32) as a varint at `at`; returns the position after it. */
+  private varintAt(at: number, value: number): number {
+    let v = value;
     while (v > 127) {
-      this.buffer[this.pos++] = (v & 127) | 128;
+      this.buffer[at++] = (v & 127) | 128;
       v >>>= 7;
     }
-    this.buffer[this.pos++] = v;
+    this.buffer[at] = v;
+    return at + 1;
   }
 
   /** A varint of any integer an int64 holds: negative ones as two's complement, ten bytes. */
@@ -167,13 +173,7 @@ class Writer {
     this.room(size - 1);
     this.buffer.copyWithin(start + size, start + 1, this.pos);
     this.pos += size - 1;
-    let at = start;
-    let v = length;
-    while (v > 127) {
-      this.buffer[at++] = (v & 127) | 128;
-      v >>>= 7;
-    }
-    this.buffer[at] = v;
+    this.varintAt(start, length);
   }
 }
 
