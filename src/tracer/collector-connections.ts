@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { HTTPParser } from 'http-parser-js';
 import { diagnose } from '../diagnostics.js';
+import { monotonicMs } from './clock.js';
 import { isFieldName, isFieldValue } from './header-rules.js';
 import { HostLookup } from './host-lookup.js';
 import type { Lookup } from './host-lookup.js';
@@ -106,7 +107,7 @@ export class CollectorConnections {
     }
     const connection = this.idle.pop() ?? (this.all.size < this.target.maxConnections ? this.openConnection(this.connector) : undefined);
     if (connection !== undefined) connection.send(exchange, this.head);
-    else if (performance.now() < this.lateUntil) {
+    else if (monotonicMs() < this.lateUntil) {
       // Every connection holds a request and the last one to end went unanswered: queued, this
       // one would only wait out its invocation's bound behind them. It ends now, unsent.
       queueMicrotask(() => exchange.ended(new Error('the collector is not answering in time; the request was not sent'), 0, false));
@@ -176,7 +177,7 @@ export class CollectorConnections {
         else this.idle.push(connection);
       },
       timely: (answered) => {
-        this.lateUntil = answered ? 0 : performance.now() + this.timeoutMs;
+        this.lateUntil = answered ? 0 : monotonicMs() + this.timeoutMs;
       },
       gone: (connection, again) => {
         this.all.delete(connection);
@@ -303,7 +304,7 @@ class Connection {
     // timeout, which every trickled byte would push back).
     this.deadline = setTimeout(this.expire, this.timeoutMs, exchange);
     this.deadline.unref();
-    if ((this.served > 0 || this.parked) && performance.now() - this.restedAt > STALE_AFTER_MS) {
+    if ((this.served > 0 || this.parked) && monotonicMs() - this.restedAt > STALE_AFTER_MS) {
       setImmediate(() => {
         if (this.exchange === exchange && !this.closed) this.write(exchange, head);
       });
@@ -314,8 +315,8 @@ class Connection {
 
   /**
    * Left idle before its first exchange (see CollectorConnections.prepare). Its rest began at
-   * time 0, so the first send waits one turn for a close that may be pending: no clock is read
-   * here, since the first `performance` access loads perf_hooks into the cold start.
+   * time 0, long before any reading of the clock, so the first send waits one turn for a close
+   * that may be pending.
    */
   park(): void {
     this.parked = true;
@@ -359,7 +360,7 @@ class Connection {
     // Read before the connection is handed on: the next request resets it.
     const status = this.status;
     if (this.keepAlive) {
-      this.restedAt = performance.now();
+      this.restedAt = monotonicMs();
       this.events.free(this);
     } else {
       this.fail(undefined);

@@ -1,3 +1,4 @@
+import { monotonicMs } from './clock.js';
 import type { LookupAddress, LookupOptions } from 'node:dns';
 
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
@@ -16,12 +17,6 @@ const RESOLVED_FOR_MS = 60_000;
 const FIRST_BACKOFF_MS = 1_000;
 const MAX_BACKOFF_MS = 60_000;
 
-/**
- * A monotonic clock in ms. Not `performance.now()`: the first lookup runs at cold start (the
- * connection opened ahead of the first export), and the first touch of `performance` loads
- * Node's perf_hooks internals there (test/unit/cold-start-loads.test.ts pins what init loads).
- */
-const now = (): number => Number(process.hrtime.bigint() / 1_000_000n);
 
 /**
  * The collector's name, resolved once for every connection to it.
@@ -48,7 +43,7 @@ export class HostLookup {
 
   /** For `net.connect({ lookup })`: the same signature as `dns.lookup`. */
   readonly lookup: Lookup = (hostname, options, callback) => {
-    const at = now();
+    const at = monotonicMs();
     if (this.addresses !== undefined && at - this.resolvedAt < RESOLVED_FOR_MS) {
       const addresses = this.addresses;
       process.nextTick(() => answer(callback, options, null, addresses));
@@ -84,7 +79,7 @@ export class HostLookup {
       this.inFlight = undefined;
       if (error === null && addresses.length > 0) {
         this.addresses = addresses;
-        this.resolvedAt = now();
+        this.resolvedAt = monotonicMs();
         this.failure = undefined;
         this.backoffMs = FIRST_BACKOFF_MS;
         release(null, addresses);
@@ -99,14 +94,14 @@ export class HostLookup {
   /** The name's one address while a lookup that found exactly one is fresh; otherwise undefined. */
   soleAddress(): string | undefined {
     const addresses = this.addresses;
-    if (addresses?.length !== 1 || now() - this.resolvedAt >= RESOLVED_FOR_MS) return undefined;
+    if (addresses?.length !== 1 || monotonicMs() - this.resolvedAt >= RESOLVED_FOR_MS) return undefined;
     return addresses[0]!.address;
   }
 
   private failed(error: NodeJS.ErrnoException): void {
     this.addresses = undefined;
     this.failure = error;
-    this.retryAt = now() + this.backoffMs;
+    this.retryAt = monotonicMs() + this.backoffMs;
     this.backoffMs = Math.min(MAX_BACKOFF_MS, this.backoffMs * 2);
   }
 }

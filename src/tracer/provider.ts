@@ -9,10 +9,10 @@ import type { Propagation } from '../propagation/propagators.js';
 import type { LambdaContextLike } from '../triggers/index.js';
 import { createExporter } from './exporter.js';
 import { InvocationSpanProcessor } from './processor.js';
-import { RandomFlagTracerProvider } from './random-flag.js';
 import { lambdaResource } from './resource.js';
 import { TIMER_MAX_MS } from './timers.js';
 import { createSampler } from './sampler.js';
+import { BatonTracerProvider } from './tracer.js';
 
 export const TRACER_NAME = 'lambda-baton';
 
@@ -55,11 +55,7 @@ function createTracing(config: BatonConfig, env: NodeJS.ProcessEnv): Tracing {
   const exporter = createExporter(config);
   const processor = exporter === undefined ? undefined : new InvocationSpanProcessor(exporter);
   const { resource, nameFrom } = lambdaResource(config, env);
-  const provider = new RandomFlagTracerProvider({
-    resource,
-    sampler: createSampler(config),
-    spanProcessors: processor === undefined ? [] : [processor],
-  });
+  const provider = new BatonTracerProvider({ resource, sampler: createSampler(config), processor });
   const propagation = createPropagation(config.propagators);
 
   // Register globally so spans users create with @opentelemetry/api nest under ours.
