@@ -8,6 +8,7 @@ import { build } from 'esbuild';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { assertNoLazyModules, noLazyDetectors } from '../scripts/no-lazy-detectors.mjs';
 import { writeZip } from './zip.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -20,7 +21,7 @@ const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).ver
 rmSync(out, { recursive: true, force: true });
 mkdirSync(pkgDir, { recursive: true });
 
-const result = await build({
+const options = {
   entryPoints: [join(root, 'src/layer/bundle.ts')],
   outfile: join(pkgDir, 'index.cjs'),
   bundle: true,
@@ -32,7 +33,10 @@ const result = await build({
   metafile: true,
   legalComments: 'none',
   logLevel: 'warning',
-});
+  plugins: [noLazyDetectors],
+};
+// Minified output no longer names its modules, so the same build unminified is what is checked.
+const [result] = await Promise.all([build(options), build({ ...options, minify: false, write: false }).then(assertNoLazyModules)]);
 const bundled = Object.keys(result.metafile.inputs).filter((p) => p.includes('@aws-sdk/'));
 if (bundled.length > 0) throw new Error(`the layer must not contain @aws-sdk: ${bundled.join(', ')}`);
 

@@ -8,6 +8,7 @@ import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { assertNoLazyModules, noLazyDetectors } from './no-lazy-detectors.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const API = '@opentelemetry/api';
@@ -82,12 +83,12 @@ const noWarnings = (result) => {
 };
 
 await Promise.all([
-  build({ ...common, metafile: true, plugins: [builtinsByGetter], entryPoints, format: 'esm', outdir: 'dist', outExtension: { '.js': '.js' } }).then(noWarnings).then(checkInputs('bundled')),
-  build({ ...withSharedApi, metafile: true, plugins: [builtinsByGetter], entryPoints, format: 'esm', outdir: 'dist/bundler', outExtension: { '.js': '.js' } }).then(noWarnings).then(checkInputs('shared')),
-  build({ ...common, metafile: true, entryPoints, format: 'cjs', outdir: 'dist', outExtension: { '.js': '.cjs' } }).then(checkInputs('bundled')),
+  build({ ...common, metafile: true, plugins: [builtinsByGetter, noLazyDetectors], entryPoints, format: 'esm', outdir: 'dist', outExtension: { '.js': '.js' } }).then(noWarnings).then(checkInputs('bundled')).then(assertNoLazyModules),
+  build({ ...withSharedApi, metafile: true, plugins: [builtinsByGetter, noLazyDetectors], entryPoints, format: 'esm', outdir: 'dist/bundler', outExtension: { '.js': '.js' } }).then(noWarnings).then(checkInputs('shared')).then(assertNoLazyModules),
+  build({ ...common, metafile: true, plugins: [noLazyDetectors], entryPoints, format: 'cjs', outdir: 'dist', outExtension: { '.js': '.cjs' } }).then(checkInputs('bundled')).then(assertNoLazyModules),
   // The handler the plugin points at under `serverless offline` and `serverless invoke local`:
   // CommonJS, the one format both can load (src/layer/offline-handler.ts says why).
-  build({ ...common, entryPoints: { 'offline-handler': 'src/layer/offline-handler.ts' }, format: 'cjs', outdir: 'dist', outExtension: { '.js': '.cjs' } }),
+  build({ ...common, plugins: [noLazyDetectors], entryPoints: { 'offline-handler': 'src/layer/offline-handler.ts' }, format: 'cjs', outdir: 'dist', outExtension: { '.js': '.cjs' } }),
   // The Serverless Framework v3 requires plugins as CommonJS.
   build({ ...common, entryPoints: { serverless: 'src/serverless/entry.cjs' }, format: 'cjs', outdir: 'dist', outExtension: { '.js': '.cjs' } }),
   // The CLI is one self-contained file so `npx baton` starts fast.
