@@ -1,6 +1,7 @@
 // Cold start in paired fresh processes: the bare middy handler against each way a function
 // loads lambda-baton, and OpenTelemetry's own instrumentation bundled, for comparison.
 //   node bench/cold.mjs [npm|layer|bundled|otel ...] [--readme]   (BENCH_COLD_PAIRS, default 20)
+// Then the same paths under aws-lambda-ric (bench/cold-ric.mjs), when BATON_RIC_DIR has it.
 // --readme writes the cold-start rows into README's table; `npm run bench` measures everything.
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -14,12 +15,15 @@ const out = join(here, '.build');
 const pairs = Math.max(15, Number(process.env.BENCH_COLD_PAIRS ?? 20));
 const event = join(here, '../test/events/apigw-http/w3c.json');
 const layerHandler = join(here, '../layer/dist/opt/nodejs/node_modules/lambda-baton/handler.mjs');
+// Lambda starts a function with the layer through its exec wrapper (AWS_LAMBDA_EXEC_WRAPPER), a
+// bash script: its start is part of the layer's cold start, so the layer variant runs through it.
+const layerWrapper = join(here, '../layer/dist/opt/baton-wrapper');
 
 /** What each variant loads, and how it is told where the collector is. */
 export const VARIANTS = {
   bare: { label: 'bare middy handler (baseline)', module: join(here, 'fixture/app.mjs') },
   npm: { label: 'npm package as installed (node_modules, unbundled)', module: join(here, 'fixture/npm-app.mjs'), collector: true },
-  layer: { label: "the layer's bundle", module: layerHandler, collector: true, layer: true },
+  layer: { label: 'the layer, through its exec wrapper', module: layerHandler, collector: true, layer: true },
   bundled: { label: 'bundled into the handler with esbuild', module: join(out, 'bundled-app.mjs'), collector: true },
   otel: { label: "OpenTelemetry's Lambda instrumentation, bundled with esbuild", module: join(out, 'otel-app.mjs'), collector: true },
 };
@@ -39,7 +43,9 @@ export async function buildBundles() {
 function once(variant, env) {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
-    const child = spawn(process.execPath, ['--no-warnings', join(here, 'cold-child.mjs'), variant.module, event], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const command = [process.execPath, '--no-warnings', join(here, 'cold-child.mjs'), variant.module, event];
+    const [file, ...args] = variant.layer ? [layerWrapper, ...command] : command;
+    const child = spawn(file, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (chunk) => {
       out += chunk;
@@ -58,7 +64,7 @@ function once(variant, env) {
 const median = (xs) => quantile([...xs].sort((a, b) => a - b), 0.5);
 
 /** Median of the pairs, and the range (lowest to highest pair). */
-function paired(rows, name, key) {
+export function paired(rows, name, key) {
   const ratios = rows[name].map((r, i) => r[key] / rows.bare[i][key]).sort((a, b) => a - b);
   const deltas = rows[name].map((r, i) => r[key] - rows.bare[i][key]).sort((a, b) => a - b);
   return {
@@ -79,7 +85,8 @@ export async function coldStart({ variants = Object.keys(VARIANTS) } = {}) {
     ...base,
     // By name, as functions reach the collector extension (http://localhost:4318, the OTLP default).
     ...(v.collector ? { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url.replace('127.0.0.1', 'localhost') } : {}),
-    ...(v.layer ? { BATON_HANDLER: 'app.handler', LAMBDA_TASK_ROOT: join(here, 'fixture') } : {}),
+    // The function's own handler, as Lambda sets it; the wrapper moves it to BATON_HANDLER.
+    ...(v.layer ? { _HANDLER: 'app.handler', AWS_LAMBDA_EXEC_WRAPPER: layerWrapper, LAMBDA_TASK_ROOT: join(here, 'fixture') } : {}),
     ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
   });
   const names = ['bare', ...variants.filter((n) => n !== 'bare')];
@@ -109,19 +116,23 @@ export async function coldStart({ variants = Object.keys(VARIANTS) } = {}) {
 }
 
 /** Per way of loading, wall and CPU: paired median ratio and added time, with the range over the pairs. */
-export function coldRows(result) {
+export function coldRows(result, { under = '', wall = 'wall (fresh process → first invocation done)' } = {}) {
+  if (result.skipped !== undefined) return [[`cold start${under} (skipped: ${result.skipped})`, '', '', '', '']];
   const ms = (n) => `${n.toFixed(1)} ms`;
   const x = (n) => `${n.toFixed(2)}×`;
   const signed = (n) => `${n < 0 ? '−' : '+'}${Math.abs(n).toFixed(1)}`;
   return Object.values(result.variants).flatMap((v) =>
     ['wall', 'cpu'].map((k) => {
       const f = v[k];
-      const what = k === 'wall' ? 'wall (fresh process → first invocation done)' : 'CPU';
+      const what = k === 'wall' ? wall : 'CPU';
       const target = v.label.startsWith('OpenTelemetry') ? 'reference' : '≤ 1.10×, +12 ms';
-      return [`cold start, ${v.label}, ${what}`, ms(f.bare), ms(f.traced), `${x(f.ratio)} (${signed(f.delta)} ms; pairs ${x(f.ratioRange[0])} to ${x(f.ratioRange[1])})`, target];
+      return [`cold start${under}, ${v.label}, ${what}`, ms(f.bare), ms(f.traced), `${x(f.ratio)} (${signed(f.delta)} ms; pairs ${x(f.ratioRange[0])} to ${x(f.ratioRange[1])})`, target];
     }),
   );
 }
+
+/** The rows of a run under aws-lambda-ric (bench/cold-ric.mjs). */
+export const ricRows = (result) => coldRows(result, { under: ' under aws-lambda-ric', wall: 'wall (runtime start → first response)' });
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   // --readme: replace only the cold-start rows of README's table (npm run bench rewrites all).
@@ -129,11 +140,15 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
   const result = await coldStart(only.length > 0 ? { variants: only } : {});
   console.log(JSON.stringify(result, null, 2));
+  // The same paths under the runtime interface client, when it is built (it is skipped otherwise).
+  const { coldStartUnderRic } = await import('./cold-ric.mjs');
+  const underRic = await coldStartUnderRic({ variants: ['npm', 'layer', 'bundled'].filter((n) => only.length === 0 || only.includes(n)) });
+  console.log(JSON.stringify(underRic, null, 2));
   if (readme) {
     const { readFileSync, writeFileSync } = await import('node:fs');
     const { cpus } = await import('node:os');
     const file = join(here, '../README.md');
-    const rows = coldRows(result).map((r) => `| ${r.join(' | ')} |`);
+    const rows = [...coldRows(result), ...ricRows(underRic)].map((r) => `| ${r.join(' | ')} |`);
     const lines = readFileSync(file, 'utf8').split('\n');
     const first = lines.findIndex((l) => l.startsWith('| cold start'));
     const kept = lines.filter((l) => !l.startsWith('| cold start') && !l.startsWith('Cold-start rows measured'));

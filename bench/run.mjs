@@ -4,7 +4,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { coldRows, coldStart } from './cold.mjs';
+import { coldRows, coldStart, ricRows } from './cold.mjs';
+import { coldStartUnderRic } from './cold-ric.mjs';
 import { extraction } from './extract.mjs';
 import { logLines } from './logs.mjs';
 
@@ -19,6 +20,8 @@ const signed = (n) => `${n < 0 ? '−' : '+'}${us(Math.abs(n))}`;
 
 console.error('bench: cold start (paired fresh processes)…');
 const cold = await coldStart();
+console.error('bench: cold start under aws-lambda-ric…');
+const coldRic = await coldStartUnderRic();
 console.error('bench: warm invocations…');
 // Ours and OpenTelemetry's Lambda instrumentation (the reference), alternated so drift hits
 // both alike. Span work is a few microseconds on a shared machine whose speed drifts by half
@@ -60,6 +63,7 @@ function warmRows(label, ours, reference, target) {
 
 const rows = [
   ...coldRows(cold),
+  ...ricRows(coldRic),
   ...warmRows('warm span work', span, otelSpan, (r) => (r.case.startsWith('API') ? '+10 µs' : '+30 µs')),
   ...warmRows('warm with export to a local receiver', exported, otelExported, () => '+150 µs / +1 ms'),
   ...extract.map((r) => [`extraction alone, ${r.case}, p50 / p99`, '', `${us(r.p50)} / ${us(r.p99)}`, '', '']),
