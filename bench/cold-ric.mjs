@@ -9,8 +9,8 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildBundles, paired } from './cold.mjs';
-import { startSinkProcess } from './lib.mjs';
+import { buildBundles } from './bundles.mjs';
+import { paired, startSinkProcess } from './lib.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const pairs = Math.max(15, Number(process.env.BENCH_COLD_PAIRS ?? 20));

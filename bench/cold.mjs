@@ -4,11 +4,10 @@
 // Then the same paths under aws-lambda-ric (bench/cold-ric.mjs), when BATON_RIC_DIR has it.
 // --readme writes the cold-start rows into README's table; `npm run bench` measures everything.
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { build } from 'esbuild';
-import { startSinkProcess, quantile } from './lib.mjs';
+import { buildBundles } from './bundles.mjs';
+import { paired, startSinkProcess } from './lib.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const out = join(here, '.build');
@@ -27,18 +26,6 @@ export const VARIANTS = {
   bundled: { label: 'bundled into the handler with esbuild', module: join(out, 'bundled-app.mjs'), collector: true },
   otel: { label: "OpenTelemetry's Lambda instrumentation, bundled with esbuild", module: join(out, 'otel-app.mjs'), collector: true },
 };
-
-/** The two bundled variants, built as a user's build would: esbuild, everything in one file. */
-export async function buildBundles() {
-  mkdirSync(out, { recursive: true });
-  const common = { bundle: true, platform: 'node', target: 'node20', format: 'esm', minify: true, logLevel: 'error', legalComments: 'none' };
-  // A CommonJS dependency inside an ES module bundle needs a require of its own.
-  const banner = { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" };
-  await Promise.all([
-    build({ ...common, entryPoints: [join(here, 'fixture/npm-app.mjs')], outfile: join(out, 'bundled-app.mjs'), banner }),
-    build({ ...common, entryPoints: [join(here, 'fixture/otel-app.mjs')], outfile: join(out, 'otel-app.mjs'), banner }),
-  ]);
-}
 
 function once(variant, env) {
   return new Promise((resolve, reject) => {
@@ -59,22 +46,6 @@ function once(variant, env) {
     child.on('error', reject);
     child.on('exit', (code) => code !== 0 && reject(new Error(`${variant.label} exited ${code}`)));
   });
-}
-
-const median = (xs) => quantile([...xs].sort((a, b) => a - b), 0.5);
-
-/** Median of the pairs, and the range (lowest to highest pair). */
-export function paired(rows, name, key) {
-  const ratios = rows[name].map((r, i) => r[key] / rows.bare[i][key]).sort((a, b) => a - b);
-  const deltas = rows[name].map((r, i) => r[key] - rows.bare[i][key]).sort((a, b) => a - b);
-  return {
-    bare: median(rows.bare.map((r) => r[key])),
-    traced: median(rows[name].map((r) => r[key])),
-    ratio: median(ratios),
-    ratioRange: [ratios[0], ratios[ratios.length - 1]],
-    delta: median(deltas),
-    deltaRange: [deltas[0], deltas[deltas.length - 1]],
-  };
 }
 
 export async function coldStart({ variants = Object.keys(VARIANTS) } = {}) {

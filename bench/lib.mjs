@@ -114,3 +114,19 @@ export async function importSource(name, exports) {
   });
   return import(pathToFileURL(outfile).href);
 }
+
+const median = (xs) => quantile([...xs].sort((a, b) => a - b), 0.5);
+
+/** Paired runs against `rows.bare`: median of the pairs, and the range (lowest to highest pair). */
+export function paired(rows, name, key) {
+  const ratios = rows[name].map((r, i) => r[key] / rows.bare[i][key]).sort((a, b) => a - b);
+  const deltas = rows[name].map((r, i) => r[key] - rows.bare[i][key]).sort((a, b) => a - b);
+  return {
+    bare: median(rows.bare.map((r) => r[key])),
+    traced: median(rows[name].map((r) => r[key])),
+    ratio: median(ratios),
+    ratioRange: [ratios[0], ratios[ratios.length - 1]],
+    delta: median(deltas),
+    deltaRange: [deltas[0], deltas[deltas.length - 1]],
+  };
+}
