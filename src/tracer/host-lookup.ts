@@ -1,5 +1,5 @@
-import { monotonicMs } from './clock.js';
 import type { LookupAddress, LookupOptions } from 'node:dns';
+import { monotonicMs } from './clock.js';
 
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 /** The shape `net.connect`'s `lookup` option takes (https://nodejs.org/api/net.html#socketconnectoptions-connectlistener). */
@@ -16,7 +16,6 @@ const RESOLVED_FOR_MS = 60_000;
 /** A failed lookup is remembered this long at first, doubling on each failure up to the cap. */
 const FIRST_BACKOFF_MS = 1_000;
 const MAX_BACKOFF_MS = 60_000;
-
 
 /**
  * The collector's name, resolved once for every connection to it.
