@@ -10,6 +10,10 @@
 
 /** Milliseconds on the monotonic clock (an arbitrary origin: only differences mean anything). */
 export function monotonicMs(): number {
-  const [seconds, nanos] = process.hrtime();
+  return hrtimeMs(process.hrtime());
+}
+
+/** A `process.hrtime` reading or difference, `[seconds, nanoseconds]`, in milliseconds. */
+export function hrtimeMs([seconds, nanos]: [number, number]): number {
   return seconds * 1e3 + nanos / 1e6;
 }
