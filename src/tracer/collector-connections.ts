@@ -1,8 +1,8 @@
 import { connect as netConnect } from 'node:net';
 import type { Socket } from 'node:net';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
-import { HTTPParser } from 'http-parser-js';
 import { diagnose } from '../diagnostics.js';
+import { AnswerReader } from './collector-answer.js';
 import { monotonicMs } from './clock.js';
 import { isFieldName, isFieldValue } from './header-rules.js';
 import { HostLookup } from './host-lookup.js';
@@ -43,8 +43,8 @@ type Connect = (port: number, host: string, lookup: Lookup | undefined) => Socke
  * path. Node's client builds that request anew each time (a ClientRequest, header validation,
  * an agent lookup, a socket handed over on a later tick) and measured 70–90 µs per export
  * here, half of the whole export. Here the request head is written once at cold start and each
- * export is one write; the answer is parsed by http-parser-js (framing, chunked bodies,
- * keep-alive), not by hand. One request per connection at a time, no pipelining: a collector
+ * export is one write; the answer is read by collector-answer.ts (framing, chunked bodies,
+ * keep-alive). One request per connection at a time, no pipelining: a collector
  * that closes a connection never takes a second request down with it.
  *
  * Nothing here keeps a process alive: sockets and timers are unref'd, and the invocation that
@@ -230,12 +230,6 @@ interface ConnectionEvents {
   gone(connection: Connection, again: Exchange | undefined): void;
 }
 
-// http-parser-js calls back with the answer's head; these are the fields we read.
-interface AnswerHead {
-  statusCode: number;
-  shouldKeepAlive: boolean;
-}
-
 /**
  * A connection idle longer than this may have been closed by the collector with its FIN not
  * yet read (after a thaw, the handler can run before the event loop polls sockets): the next
@@ -246,10 +240,8 @@ const STALE_AFTER_MS = 1;
 
 /** One socket to the collector and the exchange on it, if any. */
 class Connection {
-  private readonly parser = new HTTPParser(HTTPParser.RESPONSE);
+  private readonly reader = new AnswerReader((status, keepAlive) => this.answered(status, keepAlive));
   private exchange: Exchange | undefined;
-  private status = 0;
-  private keepAlive = true;
   private closed = false;
   /** Some of the current exchange's answer has arrived. */
   private heard = false;
@@ -268,28 +260,18 @@ class Connection {
     socket.setNoDelay(true);
     // Never keep the process alive for the collector (see CollectorConnections).
     socket.unref();
-    const parser = this.parser;
-    // The parser knows which answers have no body (1xx, 204, 304) and how the rest are framed.
-    parser[HTTPParser.kOnHeadersComplete] = (head: AnswerHead) => {
-      this.status = head.statusCode;
-      this.keepAlive = head.shouldKeepAlive;
-    };
-    parser[HTTPParser.kOnMessageComplete] = () => {
-      if (this.status >= 100 && this.status < 200) return; // informational: the answer follows
-      this.answered();
-    };
     socket.on('data', (chunk: Buffer) => {
       if (this.exchange === undefined) {
         this.fail(new Error('the collector sent data nobody asked for'));
         return;
       }
       this.heard = true;
-      const read = parser.execute(chunk);
-      if (read instanceof Error) this.fail(new Error(`the collector's answer is not HTTP/1.1 (${read.message})`));
+      const error = this.reader.read(chunk);
+      if (error !== undefined) this.fail(new Error(`the collector's answer is not HTTP/1.1 (${error.message})`));
     });
     // An answer without a length ends with the connection.
     socket.on('end', () => {
-      if (this.exchange !== undefined) parser.finish();
+      if (this.exchange !== undefined) this.reader.end();
       this.fail(new Error('the collector closed the connection before answering'), true);
     });
     socket.on('error', (error) => this.fail(error, true));
@@ -298,7 +280,6 @@ class Connection {
 
   send(exchange: Exchange, head: string): void {
     this.exchange = exchange;
-    this.status = 0;
     this.heard = false;
     // One deadline for the whole exchange, cleared when it ends (unlike the socket's idle
     // timeout, which every trickled byte would push back).
@@ -350,16 +331,14 @@ class Connection {
     });
   };
 
-  private answered(): void {
+  private answered(status: number, keepAlive: boolean): void {
     const exchange = this.exchange;
     if (exchange === undefined) return;
     this.exchange = undefined;
     clearTimeout(this.deadline);
     this.served++;
     this.events.timely(true);
-    // Read before the connection is handed on: the next request resets it.
-    const status = this.status;
-    if (this.keepAlive) {
+    if (keepAlive) {
       this.restedAt = monotonicMs();
       this.events.free(this);
     } else {
