@@ -37,7 +37,6 @@ const CHUNK_DATA = 4;
 const CHUNK_END = 5;
 const TRAILERS = 6;
 const UNTIL_CLOSE = 7;
-const FAILED = 8;
 
 /** `answered(status, keepAlive)`: a final (non-1xx) answer was read to its end. */
 export type AnswerListener = (status: number, keepAlive: boolean) => void;
@@ -184,7 +183,7 @@ export class AnswerReader {
     let close = false;
     let keepAlive = false;
     let codings: string | undefined;
-    let length: string | undefined;
+    let length: number | undefined;
     for (const [name, value] of this.fields) {
       if (name === 'connection') {
         for (const option of value.toLowerCase().split(',')) {
@@ -197,11 +196,11 @@ export class AnswerReader {
       } else {
         for (const each of value.split(',')) {
           const digits = each.trim();
-          if (!DIGITS.test(digits) || digits.length > 15 || (length !== undefined && Number(length) !== Number(digits))) {
+          if (!DIGITS.test(digits) || digits.length > 15 || (length !== undefined && length !== Number(digits))) {
             this.fail(`a Content-Length of "${value.slice(0, 40)}"`);
             return;
           }
-          length = digits;
+          length = Number(digits);
         }
       }
     }
@@ -212,7 +211,7 @@ export class AnswerReader {
       if (codings.toLowerCase().split(',').pop()?.trim() === 'chunked') this.part = CHUNK_SIZE;
       else this.untilClose();
     } else if (length !== undefined) {
-      this.left = Number(length);
+      this.left = length;
       if (this.left === 0) this.complete();
       else this.part = SIZED_BODY;
     } else {
@@ -231,8 +230,8 @@ export class AnswerReader {
     this.answered(this.status, this.keepAlive);
   }
 
+  /** Reading stops for good: `error` is what every later `read` returns. */
   private fail(why: string): Error {
-    this.part = FAILED;
     this.error = new Error(why);
     return this.error;
   }
