@@ -3,7 +3,7 @@
 // runtime to its first /response, paired against the bare handler as bench/cold.mjs does. The
 // layer runs through its exec wrapper, as AWS_LAMBDA_EXEC_WRAPPER makes Lambda run it. CPU is the
 // runtime process's own (all its threads, /proc/<pid>/task/*/schedstat), read at the response.
-//   node bench/cold-ric.mjs [npm|layer|bundled ...]   (BENCH_COLD_PAIRS, default 20)
+//   node bench/cold-ric.mjs [npm|layer|redirect|bundled ...]   (BENCH_COLD_PAIRS, default 20)
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -21,6 +21,7 @@ const VARIANTS = {
   bare: { label: 'bare middy handler (baseline)', root: join(here, 'fixture'), handler: 'app.handler' },
   npm: { label: 'npm package as installed (node_modules, unbundled)', root: join(here, 'fixture'), handler: 'npm-app.handler' },
   layer: { label: 'the layer, through its exec wrapper', root: join(here, 'fixture'), handler: 'app.handler', wrapper: join(here, '../layer/dist/opt/baton-wrapper') },
+  redirect: { label: "the layer, handler set to the layer's (as the Serverless plugin does)", root: join(here, 'fixture'), handler: join(here, '../layer/dist/opt/nodejs/node_modules/lambda-baton/handler.handler'), env: { BATON_HANDLER: 'app.handler' } },
   bundled: { label: 'bundled into the handler with esbuild', root: join(here, '.build'), handler: 'bundled-app.handler' },
 };
 
@@ -92,14 +93,14 @@ function once(ric, api, variant, env) {
     child = spawn(file, args, {
       cwd: variant.root,
       stdio: ['ignore', 'ignore', 'inherit'],
-      env: { ...env, LAMBDA_TASK_ROOT: variant.root, _HANDLER: variant.handler, ...(variant.wrapper === undefined ? {} : { AWS_LAMBDA_EXEC_WRAPPER: variant.wrapper }) },
+      env: { ...env, ...variant.env, LAMBDA_TASK_ROOT: variant.root, _HANDLER: variant.handler, ...(variant.wrapper === undefined ? {} : { AWS_LAMBDA_EXEC_WRAPPER: variant.wrapper }) },
     });
     child.on('error', reject);
   });
 }
 
 /** The cold-start result (bench/cold.mjs's shape) under aws-lambda-ric, or why it was skipped. */
-export async function coldStartUnderRic({ variants = ['npm', 'layer', 'bundled'] } = {}) {
+export async function coldStartUnderRic({ variants = ['npm', 'layer', 'redirect', 'bundled'] } = {}) {
   const ric = process.env.BATON_RIC_DIR ?? '/tmp/ric/node_modules/aws-lambda-ric';
   if (!existsSync(join(ric, 'bin/index.mjs'))) return { skipped: `no aws-lambda-ric at ${ric}` };
   await buildBundles();

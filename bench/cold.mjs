@@ -1,6 +1,6 @@
 // Cold start in paired fresh processes: the bare middy handler against each way a function
 // loads lambda-baton, and OpenTelemetry's own instrumentation bundled, for comparison.
-//   node bench/cold.mjs [npm|layer|bundled|otel ...] [--readme]   (BENCH_COLD_PAIRS, default 20)
+//   node bench/cold.mjs [npm|layer|redirect|bundled|otel ...] [--readme]   (BENCH_COLD_PAIRS, default 20)
 // Then the same paths under aws-lambda-ric (bench/cold-ric.mjs), when BATON_RIC_DIR has it.
 // --readme writes the cold-start rows into README's table; `npm run bench` measures everything.
 import { spawn } from 'node:child_process';
@@ -23,6 +23,9 @@ export const VARIANTS = {
   bare: { label: 'bare middy handler (baseline)', module: join(here, 'fixture/app.mjs') },
   npm: { label: 'npm package as installed (node_modules, unbundled)', module: join(here, 'fixture/npm-app.mjs'), collector: true },
   layer: { label: 'the layer, through its exec wrapper', module: layerHandler, collector: true, layer: true },
+  // The layer's other set-up, and the one the Serverless plugin writes: the function's handler
+  // set to the layer's, the function's own in BATON_HANDLER, no wrapper.
+  redirect: { label: "the layer, handler set to the layer's (as the Serverless plugin does)", module: layerHandler, collector: true, redirect: true },
   bundled: { label: 'bundled into the handler with esbuild', module: join(out, 'bundled-app.mjs'), collector: true },
   otel: { label: "OpenTelemetry's Lambda instrumentation, bundled with esbuild", module: join(out, 'otel-app.mjs'), collector: true },
 };
@@ -58,6 +61,7 @@ export async function coldStart({ variants = Object.keys(VARIANTS) } = {}) {
     ...(v.collector ? { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url.replace('127.0.0.1', 'localhost') } : {}),
     // The function's own handler, as Lambda sets it; the wrapper moves it to BATON_HANDLER.
     ...(v.layer ? { _HANDLER: 'app.handler', AWS_LAMBDA_EXEC_WRAPPER: layerWrapper, LAMBDA_TASK_ROOT: join(here, 'fixture') } : {}),
+    ...(v.redirect ? { _HANDLER: '/opt/nodejs/node_modules/lambda-baton/handler.handler', BATON_HANDLER: 'app.handler', LAMBDA_TASK_ROOT: join(here, 'fixture') } : {}),
     ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
   });
   const names = ['bare', ...variants.filter((n) => n !== 'bare')];
@@ -113,7 +117,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   console.log(JSON.stringify(result, null, 2));
   // The same paths under the runtime interface client, when it is built (it is skipped otherwise).
   const { coldStartUnderRic } = await import('./cold-ric.mjs');
-  const underRic = await coldStartUnderRic({ variants: ['npm', 'layer', 'bundled'].filter((n) => only.length === 0 || only.includes(n)) });
+  const underRic = await coldStartUnderRic({ variants: ['npm', 'layer', 'redirect', 'bundled'].filter((n) => only.length === 0 || only.includes(n)) });
   console.log(JSON.stringify(underRic, null, 2));
   if (readme) {
     const { readFileSync, writeFileSync } = await import('node:fs');
