@@ -10,6 +10,7 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildBundles } from './bundles.mjs';
+import { LABELS } from './labels.mjs';
 import { paired, startSinkProcess } from './lib.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -18,11 +19,11 @@ const event = readFileSync(join(here, '../test/events/apigw-http/w3c.json'), 'ut
 
 /** Where each variant's handler lives (LAMBDA_TASK_ROOT) and what the runtime is told to load. */
 const VARIANTS = {
-  bare: { label: 'bare middy handler (baseline)', root: join(here, 'fixture'), handler: 'app.handler' },
-  npm: { label: 'npm package as installed (node_modules, unbundled)', root: join(here, 'fixture'), handler: 'npm-app.handler' },
-  layer: { label: 'the layer, through its exec wrapper', root: join(here, 'fixture'), handler: 'app.handler', wrapper: join(here, '../layer/dist/opt/baton-wrapper') },
-  redirect: { label: "the layer, handler set to the layer's (as the Serverless plugin does)", root: join(here, 'fixture'), handler: join(here, '../layer/dist/opt/nodejs/node_modules/lambda-baton/handler.handler'), env: { BATON_HANDLER: 'app.handler' } },
-  bundled: { label: 'bundled into the handler with esbuild', root: join(here, '.build'), handler: 'bundled-app.handler' },
+  bare: { label: LABELS.bare, root: join(here, 'fixture'), handler: 'app.handler' },
+  npm: { label: LABELS.npm, root: join(here, 'fixture'), handler: 'npm-app.handler' },
+  layer: { label: LABELS.layer, root: join(here, 'fixture'), handler: 'app.handler', wrapper: join(here, '../layer/dist/opt/baton-wrapper') },
+  redirect: { label: LABELS.redirect, root: join(here, 'fixture'), handler: join(here, '../layer/dist/opt/nodejs/node_modules/lambda-baton/handler.handler'), env: { BATON_HANDLER: 'app.handler' } },
+  bundled: { label: LABELS.bundled, root: join(here, '.build'), handler: 'bundled-app.handler' },
 };
 
 /** The CPU time a process and all its threads have used, in ms. */

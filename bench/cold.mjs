@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { buildBundles } from './bundles.mjs';
+import { LABELS } from './labels.mjs';
 import { paired, startSinkProcess } from './lib.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -20,14 +21,12 @@ const layerWrapper = join(here, '../layer/dist/opt/baton-wrapper');
 
 /** What each variant loads, and how it is told where the collector is. */
 export const VARIANTS = {
-  bare: { label: 'bare middy handler (baseline)', module: join(here, 'fixture/app.mjs') },
-  npm: { label: 'npm package as installed (node_modules, unbundled)', module: join(here, 'fixture/npm-app.mjs'), collector: true },
-  layer: { label: 'the layer, through its exec wrapper', module: layerHandler, collector: true, layer: true },
-  // The layer's other set-up, and the one the Serverless plugin writes: the function's handler
-  // set to the layer's, the function's own in BATON_HANDLER, no wrapper.
-  redirect: { label: "the layer, handler set to the layer's (as the Serverless plugin does)", module: layerHandler, collector: true, redirect: true },
-  bundled: { label: 'bundled into the handler with esbuild', module: join(out, 'bundled-app.mjs'), collector: true },
-  otel: { label: "OpenTelemetry's Lambda instrumentation, bundled with esbuild", module: join(out, 'otel-app.mjs'), collector: true },
+  bare: { label: LABELS.bare, module: join(here, 'fixture/app.mjs') },
+  npm: { label: LABELS.npm, module: join(here, 'fixture/npm-app.mjs'), collector: true },
+  layer: { label: LABELS.layer, module: layerHandler, collector: true, layer: true },
+  redirect: { label: LABELS.redirect, module: layerHandler, collector: true, redirect: true },
+  bundled: { label: LABELS.bundled, module: join(out, 'bundled-app.mjs'), collector: true },
+  otel: { label: LABELS.otel, module: join(out, 'otel-app.mjs'), collector: true },
 };
 
 function once(variant, env) {

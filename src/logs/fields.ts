@@ -14,7 +14,8 @@ export interface LogFields {
 
 /** `trace-flags` as W3C writes them: two lowercase hex digits. */
 export function flagsHex(flags: number): string {
-  // Flags are almost always 01 or 00; a table of all 256, built at load, was some 8 KB of young-generation garbage at every cold start.
+  // Flags are almost always 01 or 00. A table of all 256, built at load, was some 8 KB of
+  // young-generation garbage at every cold start.
   const byte = flags & 0xff;
   return byte === 1 ? '01' : byte === 0 ? '00' : byte.toString(16).padStart(2, '0');
 }
