@@ -1,39 +1,23 @@
 // Cold start in paired fresh processes: the bare middy handler against each way a function
 // loads lambda-baton, and OpenTelemetry's own instrumentation bundled, for comparison.
 //   node bench/cold.mjs [npm|layer|redirect|bundled|otel ...] [--readme]   (BENCH_COLD_PAIRS, default 20)
-// Then the same paths under aws-lambda-ric (bench/cold-ric.mjs), when BATON_RIC_DIR has it.
+// Then the same paths under aws-lambda-ric (bench/cold-ric.mjs), when BATON_RIC_DIR has it, and
+// counted in instructions under callgrind (bench/cold-instructions.mjs), when valgrind is installed.
 // --readme writes the cold-start rows into README's table; `npm run bench` measures everything.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { buildBundles } from './bundles.mjs';
-import { LABELS } from './labels.mjs';
 import { paired, startSinkProcess } from './lib.mjs';
+import { VARIANTS, commandFor, envFor } from './cold-variants.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const out = join(here, '.build');
 const pairs = Math.max(15, Number(process.env.BENCH_COLD_PAIRS ?? 20));
-const event = join(here, '../test/events/apigw-http/w3c.json');
-const layerHandler = join(here, '../layer/dist/opt/nodejs/node_modules/lambda-baton/handler.mjs');
-// Lambda starts a function with the layer through its exec wrapper (AWS_LAMBDA_EXEC_WRAPPER), a
-// bash script: its start is part of the layer's cold start, so the layer variant runs through it.
-const layerWrapper = join(here, '../layer/dist/opt/baton-wrapper');
-
-/** What each variant loads, and how it is told where the collector is. */
-export const VARIANTS = {
-  bare: { label: LABELS.bare, module: join(here, 'fixture/app.mjs') },
-  npm: { label: LABELS.npm, module: join(here, 'fixture/npm-app.mjs'), collector: true },
-  layer: { label: LABELS.layer, module: layerHandler, collector: true, layer: true },
-  redirect: { label: LABELS.redirect, module: layerHandler, collector: true, redirect: true },
-  bundled: { label: LABELS.bundled, module: join(out, 'bundled-app.mjs'), collector: true },
-  otel: { label: LABELS.otel, module: join(out, 'otel-app.mjs'), collector: true },
-};
 
 function once(variant, env) {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
-    const command = [process.execPath, '--no-warnings', join(here, 'cold-child.mjs'), variant.module, event];
-    const [file, ...args] = variant.layer ? [layerWrapper, ...command] : command;
+    const [file, ...args] = commandFor(variant);
     const child = spawn(file, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (chunk) => {
@@ -53,24 +37,14 @@ function once(variant, env) {
 export async function coldStart({ variants = Object.keys(VARIANTS) } = {}) {
   await buildBundles();
   const sink = await startSinkProcess();
-  const base = { PATH: process.env.PATH, AWS_LAMBDA_FUNCTION_NAME: 'bench', AWS_REGION: 'us-east-1' };
-  const envFor = (v) => ({
-    ...base,
-    // By name, as functions reach the collector extension (http://localhost:4318, the OTLP default).
-    ...(v.collector ? { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url.replace('127.0.0.1', 'localhost') } : {}),
-    // The function's own handler, as Lambda sets it; the wrapper moves it to BATON_HANDLER.
-    ...(v.layer ? { _HANDLER: 'app.handler', AWS_LAMBDA_EXEC_WRAPPER: layerWrapper, LAMBDA_TASK_ROOT: join(here, 'fixture') } : {}),
-    ...(v.redirect ? { _HANDLER: '/opt/nodejs/node_modules/lambda-baton/handler.handler', BATON_HANDLER: 'app.handler', LAMBDA_TASK_ROOT: join(here, 'fixture') } : {}),
-    ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
-  });
   const names = ['bare', ...variants.filter((n) => n !== 'bare')];
   const rows = Object.fromEntries(names.map((n) => [n, []]));
-  for (const n of names) await once(VARIANTS[n], envFor(VARIANTS[n])); // warm the file system cache
+  for (const n of names) await once(VARIANTS[n], envFor(VARIANTS[n], sink.url)); // warm the file system cache
   const before = await sink.requests();
   for (let i = 0; i < pairs; i++) {
     // Rotate the order so drift hits every variant alike.
     const order = names.map((_, k) => names[(i + k) % names.length]);
-    for (const n of order) rows[n].push(await once(VARIANTS[n], envFor(VARIANTS[n])));
+    for (const n of order) rows[n].push(await once(VARIANTS[n], envFor(VARIANTS[n], sink.url)));
   }
   const exports = (await sink.requests()) - before;
   await sink.close();
@@ -118,11 +92,15 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { coldStartUnderRic } = await import('./cold-ric.mjs');
   const underRic = await coldStartUnderRic({ variants: ['npm', 'layer', 'redirect', 'bundled'].filter((n) => only.length === 0 || only.includes(n)) });
   console.log(JSON.stringify(underRic, null, 2));
+  // And counted in instructions under callgrind, when valgrind is installed (skipped otherwise).
+  const { coldInstructions, instructionRows } = await import('./cold-instructions.mjs');
+  const counted = await coldInstructions({ variants: ['npm', 'redirect', 'bundled', 'otel'].filter((n) => only.length === 0 || only.includes(n)) });
+  console.log(JSON.stringify(counted, null, 2));
   if (readme) {
     const { readFileSync, writeFileSync } = await import('node:fs');
     const { cpus } = await import('node:os');
     const file = join(here, '../README.md');
-    const rows = [...coldRows(result), ...ricRows(underRic)].map((r) => `| ${r.join(' | ')} |`);
+    const rows = [...coldRows(result), ...ricRows(underRic), ...instructionRows(counted)].map((r) => `| ${r.join(' | ')} |`);
     const lines = readFileSync(file, 'utf8').split('\n');
     const first = lines.findIndex((l) => l.startsWith('| cold start'));
     const kept = lines.filter((l) => !l.startsWith('| cold start') && !l.startsWith('Cold-start rows measured'));

@@ -6,6 +6,7 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { coldRows, coldStart, ricRows } from './cold.mjs';
 import { coldStartUnderRic } from './cold-ric.mjs';
+import { coldInstructions, instructionRows } from './cold-instructions.mjs';
 import { extraction } from './extract.mjs';
 import { logLines } from './logs.mjs';
 
@@ -22,6 +23,8 @@ console.error('bench: cold start (paired fresh processes)…');
 const cold = await coldStart();
 console.error('bench: cold start under aws-lambda-ric…');
 const coldRic = await coldStartUnderRic();
+console.error('bench: cold start in instructions, under callgrind…');
+const coldCounted = await coldInstructions();
 console.error('bench: warm invocations…');
 // Ours and OpenTelemetry's Lambda instrumentation (the reference), alternated so drift hits
 // both alike. Span work is a few microseconds on a shared machine whose speed drifts by half
@@ -64,6 +67,7 @@ function warmRows(label, ours, reference, target) {
 const rows = [
   ...coldRows(cold),
   ...ricRows(coldRic),
+  ...instructionRows(coldCounted),
   ...warmRows('warm span work', span, otelSpan, (r) => (r.case.startsWith('API') ? '+10 µs' : '+30 µs')),
   ...warmRows('warm with export to a local receiver', exported, otelExported, () => '+150 µs / +1 ms'),
   ...extract.map((r) => [`extraction alone, ${r.case}, p50 / p99`, '', `${us(r.p50)} / ${us(r.p99)}`, '', '']),

@@ -47,4 +47,19 @@ describe('the README’s numbers', () => {
       expect(Number(claimed?.[2]), said).toBe(Math.round(Number(delta)));
     }
   });
+
+  it('states in the introduction the cold-start instruction counts that the benchmark table measured', () => {
+    const intro = README.slice(0, README.indexOf('## Quick start'));
+    const claimed = /counted in instructions[^.]*?([\d.]+)×, ([\d.]+)× \(handler pointed at the layer's\) and ([\d.]+)× \(bundled\)/.exec(intro);
+    expect(claimed, 'the introduction states the instruction ratios').not.toBeNull();
+    const rows = [
+      'cold start instructions, npm package as installed (node_modules, unbundled)',
+      "cold start instructions, the layer, handler set to the layer's (as the Serverless plugin does)",
+      'cold start instructions, bundled into the handler with esbuild',
+    ];
+    rows.forEach((row, i) => {
+      const [, ratio] = /^([\d.]+)×/.exec(benchRow(row)[4] ?? '') ?? [];
+      expect(Number(claimed?.[i + 1]), row).toBe(Number(ratio));
+    });
+  });
 });
