@@ -17,7 +17,7 @@
 const RANDOM_SEEDING = /HashSeed::|detail::sprp/;
 
 /** Kinds of work, by the V8 and Node functions that do them; the first that matches wins. */
-export const KINDS = [
+const KINDS = [
   // Turning source into bytecode: scanning, parsing (full, and the preparse of functions not yet
   // called), scopes, and bytecode generation.
   ['compiling', /Parser|Scanner|Utf16CharacterStream|AstValueFactory|AstRawString|AstNodeFactory|Scope|FuncNameInferrer|Zone::|ZoneList|Variable|ExpressionScope|PreParse|Bytecode|interpreter::|Compiler|Compile|SourcePositionTable|ConstantArrayBuilder|FeedbackMetadata|ScopeInfo|ParseInfo|UnoptimizedCompil|LazyCompile|Rewriter/],
@@ -33,10 +33,8 @@ export function readCallgrind(text) {
   const names = new Map();
   let fn = '';
   let afterCalls = false;
-  const byKind = new Map(KINDS.map(([kind]) => [kind, 0]));
-  let other = 0;
-  let random = 0;
-  let total = 0;
+  // Instructions by kind; 'random' is the seeding left out of the total.
+  const tally = Object.fromEntries([...KINDS.map(([kind]) => kind), 'other', 'random'].map((kind) => [kind, 0]));
   const kindOf = new Map();
   const classify = (name) => {
     let kind = kindOf.get(name);
@@ -69,13 +67,11 @@ export function readCallgrind(text) {
     }
     const ir = Number(line.slice(line.lastIndexOf(' ') + 1));
     if (!Number.isFinite(ir)) continue;
-    total += ir;
-    const kind = classify(fn);
-    if (kind === 'random') random += ir;
-    else if (kind === 'other') other += ir;
-    else byKind.set(kind, (byKind.get(kind) ?? 0) + ir);
+    tally[classify(fn)] += ir;
   }
-  return { total: total - random, random, kinds: { ...Object.fromEntries(byKind), other } };
+  const { random, ...kinds } = tally;
+  const total = Object.values(kinds).reduce((sum, n) => sum + n, 0);
+  return { total, random, kinds };
 }
 
 /** Callgrind names each function once, `(id) name`, and later by `(id)` alone. */

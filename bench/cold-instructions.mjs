@@ -14,12 +14,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildBundles } from './bundles.mjs';
-import { KINDS, readCallgrind } from './callgrind.mjs';
+import { readCallgrind } from './callgrind.mjs';
 import { VARIANTS, commandFor, envFor } from './cold-variants.mjs';
-import { startSinkProcess } from './lib.mjs';
+import { median, startSinkProcess } from './lib.mjs';
 
 const runs = Math.max(1, Number(process.env.BENCH_CALLGRIND_RUNS ?? 3));
-const DEFAULT_VARIANTS = ['npm', 'redirect', 'bundled', 'otel'];
+/** The variants counted: every one but the layer through its wrapper (see above). */
+export const COUNTED_VARIANTS = ['npm', 'redirect', 'bundled', 'otel'];
 
 /** Why the count cannot run here, or undefined. */
 function unavailable() {
@@ -30,7 +31,7 @@ function unavailable() {
 /** One cold start under callgrind: the counts of its profile. */
 function counted(variant, env, dir, n) {
   const file = join(dir, `callgrind.${n}`);
-  const [command, ...args] = commandFor(variant, [process.execPath, '--no-warnings']);
+  const [command, ...args] = commandFor(variant);
   return new Promise((resolve, reject) => {
     const child = spawn('valgrind', ['--tool=callgrind', `--callgrind-out-file=${file}`, command, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -45,9 +46,7 @@ function counted(variant, env, dir, n) {
   });
 }
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-
-export async function coldInstructions({ variants = DEFAULT_VARIANTS } = {}) {
+export async function coldInstructions({ variants = COUNTED_VARIANTS } = {}) {
   const why = unavailable();
   if (why !== undefined) return { skipped: why };
   await buildBundles();
@@ -68,7 +67,7 @@ export async function coldInstructions({ variants = DEFAULT_VARIANTS } = {}) {
     await Promise.all([worker(), worker()]);
     const summary = (name) => {
       const list = results[name];
-      const kinds = Object.fromEntries([...KINDS.map(([k]) => k), 'other'].map((k) => [k, median(list.map((r) => r.kinds[k]))]));
+      const kinds = Object.fromEntries(Object.keys(list[0].kinds).map((k) => [k, median(list.map((r) => r.kinds[k]))]));
       const totals = list.map((r) => r.total);
       return { total: median(totals), range: [Math.min(...totals), Math.max(...totals)], kinds };
     };

@@ -24,8 +24,8 @@ export const VARIANTS = {
 };
 
 /** The command that starts one cold start of `variant`: Node, through the layer's wrapper for the layer. */
-export function commandFor(variant, node = [process.execPath, '--no-warnings']) {
-  const command = [...node, join(here, 'cold-child.mjs'), variant.module, event];
+export function commandFor(variant) {
+  const command = [process.execPath, '--no-warnings', join(here, 'cold-child.mjs'), variant.module, event];
   return variant.layer ? [layerWrapper, ...command] : command;
 }
 
@@ -43,4 +43,3 @@ export function envFor(variant, sinkUrl) {
     ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
   };
 }
-

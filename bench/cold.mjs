@@ -93,8 +93,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const underRic = await coldStartUnderRic({ variants: ['npm', 'layer', 'redirect', 'bundled'].filter((n) => only.length === 0 || only.includes(n)) });
   console.log(JSON.stringify(underRic, null, 2));
   // And counted in instructions under callgrind, when valgrind is installed (skipped otherwise).
-  const { coldInstructions, instructionRows } = await import('./cold-instructions.mjs');
-  const counted = await coldInstructions({ variants: ['npm', 'redirect', 'bundled', 'otel'].filter((n) => only.length === 0 || only.includes(n)) });
+  const { COUNTED_VARIANTS, coldInstructions, instructionRows } = await import('./cold-instructions.mjs');
+  const counted = await coldInstructions({ variants: COUNTED_VARIANTS.filter((n) => only.length === 0 || only.includes(n)) });
   console.log(JSON.stringify(counted, null, 2));
   if (readme) {
     const { readFileSync, writeFileSync } = await import('node:fs');

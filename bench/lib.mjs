@@ -115,7 +115,7 @@ export async function importSource(name, exports) {
   return import(pathToFileURL(outfile).href);
 }
 
-const median = (xs) => quantile([...xs].sort((a, b) => a - b), 0.5);
+export const median = (xs) => quantile([...xs].sort((a, b) => a - b), 0.5);
 
 /** Paired runs against `rows.bare`: median of the pairs, and the range (lowest to highest pair). */
 export function paired(rows, name, key) {
