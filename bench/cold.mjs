@@ -1,6 +1,6 @@
 // Cold start in paired fresh processes: the bare middy handler against each way a function
 // loads lambda-baton, and OpenTelemetry's own instrumentation bundled, for comparison.
-//   node bench/cold.mjs [npm|layer|redirect|bundled|otel ...] [--readme]   (BENCH_COLD_PAIRS, default 20)
+//   node bench/cold.mjs [npm|layer|redirect|bundled|otel|floor ...] [--readme]   (BENCH_COLD_PAIRS, default 20)
 // Then the same paths under aws-lambda-ric (bench/cold-ric.mjs), when BATON_RIC_DIR has it, and
 // counted in instructions under callgrind (bench/cold-instructions.mjs), when valgrind is installed.
 // --readme writes the cold-start rows into README's table; `npm run bench` measures everything.
@@ -54,6 +54,7 @@ export async function coldStart({ variants = Object.keys(VARIANTS) } = {}) {
   for (const n of names.filter((n) => n !== 'bare')) {
     result.variants[n] = {
       label: VARIANTS[n].label,
+      reference: VARIANTS[n].reference === true,
       wall: paired(rows, n, 'wallMs'),
       cpu: paired(rows, n, 'cpuMs'),
       load: paired(rows, n, 'loadMs'),
@@ -73,7 +74,7 @@ export function coldRows(result, { under = '', wall = 'wall (fresh process → f
     ['wall', 'cpu'].map((k) => {
       const f = v[k];
       const what = k === 'wall' ? wall : 'CPU';
-      const target = v.label.startsWith('OpenTelemetry') ? 'reference' : '≤ 1.10×, +12 ms';
+      const target = v.reference ? 'reference' : '≤ 1.10×, +12 ms';
       return [`cold start${under}, ${v.label}, ${what}`, ms(f.bare), ms(f.traced), `${x(f.ratio)} (${signed(f.delta)} ms; pairs ${x(f.ratioRange[0])} to ${x(f.ratioRange[1])})`, target];
     }),
   );
@@ -90,7 +91,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   console.log(JSON.stringify(result, null, 2));
   // The same paths under the runtime interface client, when it is built (it is skipped otherwise).
   const { coldStartUnderRic } = await import('./cold-ric.mjs');
-  const underRic = await coldStartUnderRic({ variants: ['npm', 'layer', 'redirect', 'bundled'].filter((n) => only.length === 0 || only.includes(n)) });
+  const underRic = await coldStartUnderRic({ variants: ['npm', 'layer', 'redirect', 'bundled', 'floor'].filter((n) => only.length === 0 || only.includes(n)) });
   console.log(JSON.stringify(underRic, null, 2));
   // And counted in instructions under callgrind, when valgrind is installed (skipped otherwise).
   const { COUNTED_VARIANTS, coldInstructions, instructionRows } = await import('./cold-instructions.mjs');

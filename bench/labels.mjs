@@ -10,4 +10,6 @@ export const LABELS = {
   redirect: "the layer, handler set to the layer's (as the Serverless plugin does)",
   bundled: 'bundled into the handler with esbuild',
   otel: "OpenTelemetry's Lambda instrumentation, bundled with esbuild",
+  // Not lambda-baton: what any tracer pays at least (bench/fixture/floor-app.mjs).
+  floor: 'the floor: the API with its context manager, one connection, one request written, bundled (no lambda-baton)',
 };

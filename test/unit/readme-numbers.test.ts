@@ -48,6 +48,18 @@ describe('the README’s numbers', () => {
     }
   });
 
+  it('states in the introduction the floor that the benchmark table measured, in wall time and in instructions', () => {
+    const intro = README.slice(0, README.indexOf('## Quick start'));
+    const claimed = /nothing of ours[^)]*\), is ([\d.]+)× \(\+(\d+) ms\)\s+and ([\d.]+)× in instructions/.exec(intro);
+    expect(claimed, 'the introduction states the floor').not.toBeNull();
+    const floor = 'the floor: the API with its context manager, one connection, one request written, bundled (no lambda-baton)';
+    const [, ratio, delta] = /([\d.]+)× \(\+([\d.]+) ms/.exec(benchRow(`cold start, ${floor}, wall`)[4] ?? '') ?? [];
+    expect(Number(claimed?.[1])).toBe(Number(ratio));
+    expect(Number(claimed?.[2])).toBe(Math.round(Number(delta)));
+    const [, instructions] = /^([\d.]+)×/.exec(benchRow(`cold start instructions, ${floor}`)[4] ?? '') ?? [];
+    expect(Number(claimed?.[3])).toBe(Number(instructions));
+  });
+
   it('states in the introduction the cold-start instruction counts that the benchmark table measured', () => {
     const intro = README.slice(0, README.indexOf('## Quick start'));
     const claimed = /counted in instructions[^.]*?([\d.]+)×, ([\d.]+)× \(handler pointed at the layer's\) and ([\d.]+)× \(bundled\)/.exec(intro);
