@@ -7,7 +7,7 @@
 // What they leave out is time not spent executing instructions in the process: the kernel's
 // work (exec, page faults, file reads) and waiting. The layer's exec wrapper, a bash script
 // that execs Node, is therefore not among these rows; its cost is in the wall rows.
-//   node bench/cold-instructions.mjs [npm|redirect|bundled|otel ...]   (BENCH_CALLGRIND_RUNS, default 3)
+//   node bench/cold-instructions.mjs [npm|redirect|bundled|otel|floor ...]   (BENCH_CALLGRIND_RUNS, default 3)
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { buildBundles } from './bundles.mjs';
 import { readCallgrind } from './callgrind.mjs';
 import { VARIANTS, commandFor, envFor } from './cold-variants.mjs';
+import { REFERENCES } from './labels.mjs';
 import { median, startSinkProcess } from './lib.mjs';
 
 const runs = Math.max(1, Number(process.env.BENCH_CALLGRIND_RUNS ?? 3));
@@ -76,7 +77,7 @@ export async function coldInstructions({ variants = COUNTED_VARIANTS } = {}) {
     for (const name of names.filter((n) => n !== 'bare')) {
       const traced = summary(name);
       const added = Object.fromEntries(Object.entries(traced.kinds).map(([k, v]) => [k, v - bare.kinds[k]]));
-      result.variants[name] = { label: VARIANTS[name].label, reference: VARIANTS[name].reference === true, ...traced, ratio: traced.total / bare.total, delta: traced.total - bare.total, added };
+      result.variants[name] = { label: VARIANTS[name].label, ...traced, ratio: traced.total / bare.total, delta: traced.total - bare.total, added };
     }
     return result;
   } finally {
@@ -90,11 +91,11 @@ export function instructionRows(result) {
   if (result.skipped !== undefined) return [[`cold start instructions (skipped: ${result.skipped})`, '', '', '', '']];
   const m = (n) => `${(n / 1e6).toFixed(1)} M`;
   const signed = (n) => `${n < 0 ? '−' : '+'}${(Math.abs(n) / 1e6).toFixed(1)} M`;
-  return Object.values(result.variants).map((v) => {
+  return Object.entries(result.variants).map(([name, v]) => {
     const split = Object.entries(v.added)
       .map(([kind, n]) => `${kind === 'other' ? 'the rest' : kind} ${signed(n)}`)
       .join(', ');
-    const target = v.reference ? 'reference' : '≤ 1.10×';
+    const target = REFERENCES.has(name) ? 'reference' : '≤ 1.10×';
     return [`cold start instructions, ${v.label}`, m(result.bare.total), m(v.total), `${v.ratio.toFixed(2)}× (${signed(v.delta)}: ${split}; runs ${m(v.range[0])} to ${m(v.range[1])})`, target];
   });
 }

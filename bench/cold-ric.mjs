@@ -24,7 +24,7 @@ const VARIANTS = {
   layer: { label: LABELS.layer, root: join(here, 'fixture'), handler: 'app.handler', wrapper: join(here, '../layer/dist/opt/baton-wrapper') },
   redirect: { label: LABELS.redirect, root: join(here, 'fixture'), handler: join(here, '../layer/dist/opt/nodejs/node_modules/lambda-baton/handler.handler'), env: { BATON_HANDLER: 'app.handler' } },
   bundled: { label: LABELS.bundled, root: join(here, '.build'), handler: 'bundled-app.handler' },
-  floor: { label: LABELS.floor, root: join(here, '.build'), handler: 'floor-app.handler', reference: true },
+  floor: { label: LABELS.floor, root: join(here, '.build'), handler: 'floor-app.handler' },
 };
 
 /** The CPU time a process and all its threads have used, in ms. */
@@ -101,8 +101,11 @@ function once(ric, api, variant, env) {
   });
 }
 
+/** The variants run under the runtime, by default and from bench/cold.mjs. */
+export const RIC_VARIANTS = ['npm', 'layer', 'redirect', 'bundled', 'floor'];
+
 /** The cold-start result (bench/cold.mjs's shape) under aws-lambda-ric, or why it was skipped. */
-export async function coldStartUnderRic({ variants = ['npm', 'layer', 'redirect', 'bundled', 'floor'] } = {}) {
+export async function coldStartUnderRic({ variants = RIC_VARIANTS } = {}) {
   const ric = process.env.BATON_RIC_DIR ?? '/tmp/ric/node_modules/aws-lambda-ric';
   if (!existsSync(join(ric, 'bin/index.mjs'))) return { skipped: `no aws-lambda-ric at ${ric}` };
   await buildBundles();
@@ -129,7 +132,7 @@ export async function coldStartUnderRic({ variants = ['npm', 'layer', 'redirect'
     await sink.close();
   }
   const result = { pairs, variants: {} };
-  for (const n of variants) result.variants[n] = { label: VARIANTS[n].label, reference: VARIANTS[n].reference === true, wall: paired(rows, n, 'wallMs'), cpu: paired(rows, n, 'cpuMs') };
+  for (const n of variants) result.variants[n] = { label: VARIANTS[n].label, wall: paired(rows, n, 'wallMs'), cpu: paired(rows, n, 'cpuMs') };
   return result;
 }
 

@@ -13,15 +13,15 @@ const layerHandler = join(here, '../layer/dist/opt/nodejs/node_modules/lambda-ba
 // bash script: its start is part of the layer's cold start, so the layer variant runs through it.
 const layerWrapper = join(here, '../layer/dist/opt/baton-wrapper');
 
-/** What each variant loads, and how it is told where the collector is; `reference`: a comparison, not a path of ours. */
+/** What each variant loads, and how it is told where the collector is. */
 export const VARIANTS = {
   bare: { label: LABELS.bare, module: join(here, 'fixture/app.mjs') },
   npm: { label: LABELS.npm, module: join(here, 'fixture/npm-app.mjs'), collector: true },
   layer: { label: LABELS.layer, module: layerHandler, collector: true, layer: true },
   redirect: { label: LABELS.redirect, module: layerHandler, collector: true, redirect: true },
   bundled: { label: LABELS.bundled, module: join(out, 'bundled-app.mjs'), collector: true },
-  otel: { label: LABELS.otel, module: join(out, 'otel-app.mjs'), collector: true, reference: true },
-  floor: { label: LABELS.floor, module: join(out, 'floor-app.mjs'), collector: true, reference: true },
+  otel: { label: LABELS.otel, module: join(out, 'otel-app.mjs'), collector: true },
+  floor: { label: LABELS.floor, module: join(out, 'floor-app.mjs'), collector: true },
 };
 
 /** The command that starts one cold start of `variant`: Node, through the layer's wrapper for the layer. */

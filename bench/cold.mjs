@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { buildBundles } from './bundles.mjs';
 import { paired, startSinkProcess } from './lib.mjs';
 import { VARIANTS, commandFor, envFor } from './cold-variants.mjs';
+import { REFERENCES } from './labels.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const pairs = Math.max(15, Number(process.env.BENCH_COLD_PAIRS ?? 20));
@@ -54,7 +55,6 @@ export async function coldStart({ variants = Object.keys(VARIANTS) } = {}) {
   for (const n of names.filter((n) => n !== 'bare')) {
     result.variants[n] = {
       label: VARIANTS[n].label,
-      reference: VARIANTS[n].reference === true,
       wall: paired(rows, n, 'wallMs'),
       cpu: paired(rows, n, 'cpuMs'),
       load: paired(rows, n, 'loadMs'),
@@ -70,11 +70,11 @@ export function coldRows(result, { under = '', wall = 'wall (fresh process → f
   const ms = (n) => `${n.toFixed(1)} ms`;
   const x = (n) => `${n.toFixed(2)}×`;
   const signed = (n) => `${n < 0 ? '−' : '+'}${Math.abs(n).toFixed(1)}`;
-  return Object.values(result.variants).flatMap((v) =>
+  return Object.entries(result.variants).flatMap(([name, v]) =>
     ['wall', 'cpu'].map((k) => {
       const f = v[k];
       const what = k === 'wall' ? wall : 'CPU';
-      const target = v.reference ? 'reference' : '≤ 1.10×, +12 ms';
+      const target = REFERENCES.has(name) ? 'reference' : '≤ 1.10×, +12 ms';
       return [`cold start${under}, ${v.label}, ${what}`, ms(f.bare), ms(f.traced), `${x(f.ratio)} (${signed(f.delta)} ms; pairs ${x(f.ratioRange[0])} to ${x(f.ratioRange[1])})`, target];
     }),
   );
@@ -90,8 +90,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const result = await coldStart(only.length > 0 ? { variants: only } : {});
   console.log(JSON.stringify(result, null, 2));
   // The same paths under the runtime interface client, when it is built (it is skipped otherwise).
-  const { coldStartUnderRic } = await import('./cold-ric.mjs');
-  const underRic = await coldStartUnderRic({ variants: ['npm', 'layer', 'redirect', 'bundled', 'floor'].filter((n) => only.length === 0 || only.includes(n)) });
+  const { RIC_VARIANTS, coldStartUnderRic } = await import('./cold-ric.mjs');
+  const underRic = await coldStartUnderRic({ variants: RIC_VARIANTS.filter((n) => only.length === 0 || only.includes(n)) });
   console.log(JSON.stringify(underRic, null, 2));
   // And counted in instructions under callgrind, when valgrind is installed (skipped otherwise).
   const { COUNTED_VARIANTS, coldInstructions, instructionRows } = await import('./cold-instructions.mjs');

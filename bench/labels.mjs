@@ -13,3 +13,6 @@ export const LABELS = {
   // Not lambda-baton: what any tracer pays at least (bench/fixture/floor-app.mjs).
   floor: 'the floor: the API with its context manager, one connection, one request written, bundled (no lambda-baton)',
 };
+
+/** The variants measured for comparison, not ways of loading lambda-baton: their rows have no target. */
+export const REFERENCES = new Set(['otel', 'floor']);
